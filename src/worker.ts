@@ -1,0 +1,75 @@
+/**
+ * The Worker: routes each request, does every check that needs no room state before waking a Durable Object, and
+ * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
+ */
+
+import { landingPage } from "./landing-page.js";
+import { type Limits, LimitsConfigError, MAX_ROOM_NAME_LENGTH, readLimits } from "./limits.js";
+import { logEvent } from "./log.js";
+import { ROOM_HEADER } from "./peers.js";
+
+export { Peers } from "./peers.js";
+
+export const DEFAULT_ROOM = "default";
+const ROOM_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export function isValidRoomName(name: string): boolean {
+  return name.length > 0 && name.length <= MAX_ROOM_NAME_LENGTH && ROOM_NAME.test(name);
+}
+
+export default {
+  async fetch(request, env): Promise<Response> {
+    try {
+      return await route(request, env, readLimits(env));
+    } catch (error) {
+      if (error instanceof LimitsConfigError) {
+        logEvent("error", "config_invalid", { error: error.message });
+        return jsonError(500, "config_invalid", `the server is misconfigured: ${error.message}`);
+      }
+      logEvent("error", "request_failed", { path: new URL(request.url).pathname, error: String(error) });
+      return jsonError(500, "internal_error", "the server failed to handle this request; try again");
+    }
+  },
+} satisfies ExportedHandler<Env>;
+
+async function route(request: Request, env: Env, limits: Limits): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  const upgrade = request.headers.get("Upgrade")?.toLowerCase() === "websocket";
+
+  if (pathname === "/health") {
+    return Response.json(
+      { ok: true, service: "webrtc-signal", limits },
+      { headers: { "access-control-allow-origin": "*", "cache-control": "no-store" } },
+    );
+  }
+  let room: string | undefined;
+  if (pathname === "/") room = DEFAULT_ROOM;
+  else if (pathname.startsWith("/rooms/")) room = safeDecode(pathname.slice("/rooms/".length));
+  if (room === undefined) return jsonError(404, "not_found", `no route for ${pathname}: connect to / or /rooms/<name>`);
+
+  if (!isValidRoomName(room)) {
+    return jsonError(400, "invalid_room", `room name must be 1 to ${MAX_ROOM_NAME_LENGTH} of A-Z a-z 0-9 _ - .`);
+  }
+  if (!upgrade) {
+    if (pathname === "/" && (request.method === "GET" || request.method === "HEAD")) return landingPage(request);
+    return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
+  }
+  if (request.method !== "GET") return jsonError(405, "method_not_allowed", "a WebSocket upgrade must be a GET");
+
+  const stub = env.Peers.get(env.Peers.idFromName(room));
+  const headers = new Headers(request.headers);
+  headers.set(ROOM_HEADER, room);
+  return stub.fetch(request.url, { headers });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function jsonError(status: number, code: string, error: string): Response {
+  return Response.json({ ok: false, code, error }, { status, headers: { "cache-control": "no-store" } });
+}
