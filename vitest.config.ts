@@ -1,32 +1,31 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
-/** Limits for the tests that need a different room than users get (a small room, a high rate). */
-const TUNED_LIMITS = {
-  MAX_PEERS_PER_ROOM: "3",
-  RATE_LIMIT_PER_SECOND: "100000",
-  RATE_LIMIT_BURST: "100000",
-};
+/**
+ * Tests in workerd run against the Worker as wrangler.toml describes it. A folder of tests that needs other limits
+ * than users get gets its own project, with the limits set the way a deployment would set them: as [vars].
+ */
+function workerd(folder: string, vars: Record<string, string> = {}): TestProjectInlineConfiguration {
+  return {
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: vars } })],
+    test: { name: folder, include: [`test/${folder}/**/*.test.ts`], setupFiles: ["test/workerd/setup.ts"] },
+  };
+}
 
 export default defineConfig({
   test: {
     projects: [
-      {
-        test: { name: "unit", environment: "node", include: ["src/**/*.test.ts"] },
-      },
-      {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
-      },
-      {
-        plugins: [
-          cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: TUNED_LIMITS } }),
-        ],
-        test: { name: "workerd-tuned", include: ["test/workerd-tuned/**/*.test.ts"] },
-      },
-      {
-        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 60_000 },
-      },
+      { test: { name: "unit", environment: "node", include: ["src/**/*.test.ts"] } },
+      workerd("workerd"),
+      // A small room, and a rate high enough to relay 1,000 messages at once.
+      workerd("workerd-tuned", {
+        MAX_PEERS_PER_ROOM: "3",
+        RATE_LIMIT_PER_SECOND: "100000",
+        RATE_LIMIT_BURST: "100000",
+      }),
+      // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
+      workerd("workerd-strict", { RATE_LIMIT_PER_SECOND: "20", RATE_LIMIT_BURST: "20", RATE_LIMIT_ABUSE_SECONDS: "1" }),
+      { test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 90_000 } },
     ],
   },
 });

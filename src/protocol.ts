@@ -3,7 +3,7 @@
  * SDK, the demo and the tests. The seed's three client and three server messages are a contract; everything else
  * here is additive (a client that ignores unknown types and fields keeps working).
  */
-import { MAX_PEER_ID_LENGTH, MAX_REQUEST_ID_LENGTH } from "./limits.js";
+import { MAX_PEER_ID_LENGTH, MAX_REQUEST_ID_LENGTH, MAX_ROOM_NAME_LENGTH } from "./limits.js";
 
 // ---- client -> server -------------------------------------------------------------------------------------
 
@@ -113,6 +113,14 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 const PEER_ID = /^[A-Za-z0-9_.:@-]+$/;
+const ROOM_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** The room a connection to `/` joins; `/rooms/<name>` joins `<name>`. */
+export const DEFAULT_ROOM = "default";
+
+export function isValidRoomName(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_ROOM_NAME_LENGTH && ROOM_NAME.test(value);
+}
 
 export function isValidPeerId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 && value.length <= MAX_PEER_ID_LENGTH && PEER_ID.test(value);

@@ -37,8 +37,16 @@ describe("Revision", () => {
   it("touches no storage until a revision is needed", () => {
     const store = memoryStore();
     let loads = 0;
-    const counting = { ...store, load: () => (loads++, 0), save: () => {} };
-    new Revision(counting);
+    const counting: RevisionStore = {
+      load: () => {
+        loads++;
+        return store.load();
+      },
+      save: (value) => store.save(value),
+    };
+    const revision = new Revision(counting);
     expect(loads).toBe(0);
+    revision.current();
+    expect(loads).toBe(1);
   });
 });

@@ -5,7 +5,12 @@ import { type Outbound, Room } from "./room.js";
 
 function newRoom(maxPeersPerRoom = 100) {
   let ceiling = 0;
-  const revision = new Revision({ load: () => ceiling, save: (c) => void (ceiling = c) });
+  const revision = new Revision({
+    load: () => ceiling,
+    save: (value) => {
+      ceiling = value;
+    },
+  });
   return new Room<string>({ maxPeersPerRoom }, revision);
 }
 

@@ -7,15 +7,9 @@ import { landingPage } from "./landing-page.js";
 import { type Limits, LimitsConfigError, MAX_ROOM_NAME_LENGTH, readLimits } from "./limits.js";
 import { logEvent } from "./log.js";
 import { ROOM_HEADER } from "./peers.js";
+import { DEFAULT_ROOM, isValidRoomName } from "./protocol.js";
 
 export { Peers } from "./peers.js";
-
-export const DEFAULT_ROOM = "default";
-const ROOM_NAME = /^[A-Za-z0-9_.-]+$/;
-
-export function isValidRoomName(name: string): boolean {
-  return name.length > 0 && name.length <= MAX_ROOM_NAME_LENGTH && ROOM_NAME.test(name);
-}
 
 export default {
   async fetch(request, env): Promise<Response> {

@@ -1,21 +1,43 @@
 /**
- * A WebSocket client for tests in workerd, through the Worker's own fetch handler: `await ws.next()` reads the
- * next server message, so tests await events instead of sleeping.
+ * WebSocket clients for tests in workerd, connected through the Worker's own fetch handler. `await ws.next()`
+ * reads the next server message and `await waitFor(...)` waits for a condition over what arrived, so tests await
+ * events instead of sleeping.
  */
 import { exports } from "cloudflare:workers";
 import type { ClientMessage, ServerMessage } from "../../src/protocol.js";
 
 export interface TestSocket {
   readonly ws: WebSocket;
+  /** Every message received so far, read or not. */
+  readonly received: readonly ServerMessage[];
   send(message: ClientMessage | Record<string, unknown>): void;
   sendRaw(frame: string | ArrayBuffer): void;
-  /** The next message from the server, parsed; rejects after `timeoutMs` with what was awaited. */
+  /** The next unread message from the server; rejects after `timeoutMs`, saying what was awaited. */
   next(timeoutMs?: number): Promise<ServerMessage>;
-  /** Resolves with the close event's code once the server has closed or answered our close. */
+  /** Resolves with the close code once the server has closed the socket or answered our close. */
   closed(): Promise<number>;
-  close(code?: number): void;
-  /** Messages received and not yet read. */
-  readonly pending: number;
+  close(code?: number, reason?: string): void;
+}
+
+const open = new Set<WebSocket>();
+const conditions = new Set<() => void>();
+
+/** Waits until `check()` holds, re-checking whenever any test socket receives a message or closes. */
+export function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      conditions.delete(recheck);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const recheck = () => {
+      if (!check()) return;
+      clearTimeout(timer);
+      conditions.delete(recheck);
+      resolve();
+    };
+    conditions.add(recheck);
+  });
 }
 
 export async function wsConnect(path = "/rooms/test"): Promise<TestSocket> {
@@ -24,53 +46,58 @@ export async function wsConnect(path = "/rooms/test"): Promise<TestSocket> {
   if (!ws)
     throw new Error(`expected a WebSocket upgrade on ${path}, got HTTP ${response.status}: ${await response.text()}`);
   ws.accept();
-  const queue: ServerMessage[] = [];
-  const waiters: Array<(message: ServerMessage) => void> = [];
+  open.add(ws);
+  const received: ServerMessage[] = [];
+  let cursor = 0;
+  let wake: (() => void) | undefined;
   let closeCode: number | undefined;
-  const closeWaiters: Array<(code: number) => void> = [];
+  const onClose: Array<(code: number) => void> = [];
   ws.addEventListener("message", (event: MessageEvent) => {
-    const message = JSON.parse(String(event.data)) as ServerMessage;
-    const waiter = waiters.shift();
-    if (waiter) waiter(message);
-    else queue.push(message);
+    received.push(JSON.parse(String(event.data)) as ServerMessage);
+    wake?.();
+    for (const recheck of [...conditions]) recheck();
   });
   ws.addEventListener("close", (event: CloseEvent) => {
+    open.delete(ws);
     closeCode = event.code;
-    for (const waiter of closeWaiters.splice(0)) waiter(event.code);
+    for (const resolve of onClose.splice(0)) resolve(event.code);
+    for (const recheck of [...conditions]) recheck();
   });
   return {
     ws,
+    received,
     send: (message) => ws.send(JSON.stringify(message)),
     sendRaw: (frame) => ws.send(frame),
-    next(timeoutMs = 5_000) {
-      const queued = queue.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no message from the server within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push((message) => {
-          clearTimeout(timer);
-          resolve(message);
+    async next(timeoutMs = 5_000) {
+      if (cursor >= received.length) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`no message from the server within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          };
         });
-      });
+      }
+      const message = received[cursor++];
+      if (!message) throw new Error("message queue out of step");
+      return message;
     },
     closed() {
       if (closeCode !== undefined) return Promise.resolve(closeCode);
-      return new Promise((resolve) => closeWaiters.push(resolve));
+      return new Promise((resolve) => onClose.push(resolve));
     },
-    close: (code = 1000) => ws.close(code, "test done"),
-    get pending() {
-      return queue.length;
-    },
+    close: (code = 1000, reason = "test done") => ws.close(code, reason),
   };
 }
 
-/** Connects and registers in one step; returns the socket with the `registered` answer already read. */
+/** Connects and registers in one step; the `registered` answer is already read. */
 export async function registered(
   peerId: string,
-  room = "test",
+  room: string,
   extra: Record<string, unknown> = {},
 ): Promise<TestSocket> {
   const socket = await wsConnect(`/rooms/${room}`);
@@ -78,4 +105,22 @@ export async function registered(
   const answer = await socket.next();
   if (answer.type !== "registered") throw new Error(`register ${peerId} failed: ${JSON.stringify(answer)}`);
   return socket;
+}
+
+/** Closes every socket a test left open, so that no room keeps a peer into the next test. */
+export function closeAll(): void {
+  for (const ws of open) {
+    try {
+      ws.close(1000, "test over");
+    } catch {
+      // already closing
+    }
+  }
+  open.clear();
+}
+
+let roomCounter = 0;
+/** A room name no other test uses. */
+export function freshRoom(label: string): string {
+  return `${label}-${Date.now().toString(36)}-${roomCounter++}`;
 }

@@ -1,0 +1,51 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../../src/limits.js";
+import { registered, wsConnect } from "./ws-connect.js";
+
+const get = (path: string, init?: RequestInit) => exports.default.fetch(`http://signal.test${path}`, init);
+
+describe("HTTP routes", () => {
+  it("serves a page saying what this is on GET /", async () => {
+    const response = await get("/");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(await response.text()).toContain("ws://signal.test/rooms/");
+  });
+
+  it("reports health and the limits in force", async () => {
+    const response = await get("/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, limits: DEFAULT_LIMITS });
+  });
+
+  it("answers an unknown path with 404 JSON", async () => {
+    const response = await get("/nope");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it.each(["/rooms/", "/rooms/has%20space", "/rooms/a/b", `/rooms/${"r".repeat(65)}`, "/rooms/%E0%A4%A"])(
+    "answers a bad room name (%s) with 400 JSON",
+    async (path) => {
+      const response = await get(path, { headers: { Upgrade: "websocket" } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ ok: false, code: "invalid_room" });
+    },
+  );
+
+  it("answers a plain GET of a room with 426, since it is a WebSocket endpoint", async () => {
+    const response = await get("/rooms/lobby");
+    expect(response.status).toBe(426);
+    expect(await response.json()).toMatchObject({ code: "upgrade_required" });
+  });
+
+  it("joins the room named default on a WebSocket upgrade of /", async () => {
+    const viaRoot = await wsConnect("/");
+    viaRoot.send({ type: "register", peer_id: "root-peer" });
+    await viaRoot.next();
+    const viaName = await registered("named-peer", "default");
+    viaName.send({ type: "list_peers" });
+    expect(await viaName.next()).toMatchObject({ type: "peers", peers: expect.arrayContaining(["root-peer"]) });
+  });
+});

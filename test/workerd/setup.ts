@@ -1,0 +1,4 @@
+import { afterEach } from "vitest";
+import { closeAll } from "./ws-connect.js";
+
+afterEach(closeAll);
