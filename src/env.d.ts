@@ -1,12 +1,15 @@
-/** The Worker's bindings, as wrangler.toml declares them. Limits arrive as optional `[vars]` (see limits.ts). */
-interface Env {
-  Peers: DurableObjectNamespace<import("./peers.js").Peers>;
-  [limitVar: string]: unknown;
-}
-
+/**
+ * The Worker's bindings, as wrangler.toml declares them. Limits arrive as optional `[vars]` (see limits.ts).
+ * Declared on `Cloudflare.Env` so that `env` from "cloudflare:workers" carries them too.
+ */
 declare namespace Cloudflare {
+  interface Env {
+    Peers: DurableObjectNamespace<import("./peers.js").Peers>;
+    [limitVar: string]: unknown;
+  }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
     durableNamespaces: "Peers";
   }
 }
+interface Env extends Cloudflare.Env {}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { freshRoom, registered, wsConnect } from "../workerd/ws-connect.js";
+
+// This project runs with MAX_PEERS_PER_ROOM = 3 (see vitest.config.ts).
+describe("room_full", () => {
+  it("turns away a connection past the room's limit with room_full and close 1013", async () => {
+    const room = freshRoom("full");
+    await Promise.all(["a", "b", "c"].map((id) => registered(id, room)));
+    const late = await wsConnect(`/rooms/${room}`);
+    expect(await late.next()).toMatchObject({ type: "error", code: "room_full" });
+    expect(await late.closed()).toBe(1013);
+  });
+
+  it("makes room again when a peer leaves", async () => {
+    const room = freshRoom("full");
+    const peers = await Promise.all(["a", "b", "c"].map((id) => registered(id, room)));
+    peers[0]?.close();
+    await peers[0]?.closed();
+    for (let attempt = 0; ; attempt++) {
+      const next = await wsConnect(`/rooms/${room}`);
+      next.send({ type: "register", peer_id: "d" });
+      const answer = await next.next();
+      if (answer.type === "registered") break;
+      expect(answer).toMatchObject({ code: "room_full" });
+      if (attempt > 50) throw new Error("the room never made space");
+    }
+  });
+});
