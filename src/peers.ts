@@ -21,14 +21,14 @@ import { Revision } from "./revision.js";
 import { type Outbound, Room } from "./room.js";
 import { readAttachment, SqliteRevisionStore, writeAttachment } from "./socket-state.js";
 
-/** The header by which the Worker tells the object its room's name (the object cannot recover it from its id). */
-export const ROOM_HEADER = "x-signal-room";
-
 export class Peers extends DurableObject<Env> {
   readonly #limits: Limits;
   readonly #room: Room<WebSocket>;
   readonly #buckets = new WeakMap<WebSocket, TokenBucket>();
-  #roomName = "";
+  /** For logs. The id knows the name it was made from; registered sockets' attachments keep it as well. */
+  #roomName: string;
+  /** A cache of `ctx.getWebSockets().length`, recounted whenever it says the room is full. */
+  #connections: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,11 +36,13 @@ export class Peers extends DurableObject<Env> {
     // Answered by the runtime itself, so keepalives never wake the object or bill a request.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
     this.#room = new Room(this.#limits, new Revision(new SqliteRevisionStore(ctx.storage.sql)));
+    this.#roomName = ctx.id.name ?? "";
     const sockets = ctx.getWebSockets();
+    this.#connections = sockets.length;
     for (const ws of sockets) {
       const state = readAttachment(ws);
       if (!state) continue;
-      this.#roomName = state.room;
+      this.#roomName ||= state.room;
       if (state.peerId !== undefined) {
         this.#room.restore(ws, { peerId: state.peerId, presence: state.presence ?? false });
       }
@@ -51,28 +53,42 @@ export class Peers extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json(
+        { ok: false, code: "upgrade_required", error: "expected a WebSocket upgrade" },
+        { status: 426 },
+      );
+    }
     try {
-      const room = request.headers.get(ROOM_HEADER) ?? "";
-      this.#roomName ||= room;
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
       this.ctx.acceptWebSocket(server);
-      writeAttachment(server, { room });
-      // Counted after accepting, so the newcomer can be told why it is turned away rather than seeing a bare
+      // Checked after accepting, so the newcomer can be told why it is turned away rather than seeing a bare
       // failed handshake (browsers hide the HTTP status of a refused upgrade).
-      const connections = this.ctx.getWebSockets().length;
-      if (connections > this.#limits.maxPeersPerRoom) {
-        this.#send(
-          server,
-          errorMessage("room_full", `room is full: ${connections - 1} of ${this.#limits.maxPeersPerRoom} connections`),
-        );
+      if (!this.#admit()) {
+        const max = this.#limits.maxPeersPerRoom;
+        this.#send(server, errorMessage("room_full", `room is full: ${max} of ${max} connections`));
         server.close(CLOSE_TRY_AGAIN_LATER, "room full");
       }
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       logEvent("error", "upgrade_failed", { room: this.#roomName, error: describe(error) });
-      return Response.json({ error: "could not open the connection; try again" }, { status: 500 });
+      return Response.json(
+        { ok: false, code: "internal_error", error: "could not open the connection; try again" },
+        { status: 500 },
+      );
     }
+  }
+
+  /**
+   * Whether the socket just accepted fits in the room. The count is a cache, recounted from the runtime only
+   * when it says the room is full, so a missed close can never keep a room full.
+   */
+  #admit(): boolean {
+    this.#connections++;
+    if (this.#connections <= this.#limits.maxPeersPerRoom) return true;
+    this.#connections = this.ctx.getWebSockets().length;
+    return this.#connections <= this.#limits.maxPeersPerRoom;
   }
 
   override webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): void {
@@ -104,6 +120,7 @@ export class Peers extends DurableObject<Env> {
   }
 
   override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.#connections = Math.max(0, this.#connections - 1);
     try {
       this.#deliver(ws, this.#room.leave(ws));
     } catch (error) {

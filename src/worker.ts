@@ -6,7 +6,6 @@
 import { landingPage } from "./landing-page.js";
 import { type Limits, LimitsConfigError, MAX_ROOM_NAME_LENGTH, readLimits } from "./limits.js";
 import { logEvent } from "./log.js";
-import { ROOM_HEADER } from "./peers.js";
 import { DEFAULT_ROOM, isValidRoomName } from "./protocol.js";
 
 export { Peers } from "./peers.js";
@@ -14,7 +13,7 @@ export { Peers } from "./peers.js";
 export default {
   async fetch(request, env): Promise<Response> {
     try {
-      return await route(request, env, readLimits(env));
+      return await route(request, env, limitsOf(env));
     } catch (error) {
       if (error instanceof LimitsConfigError) {
         logEvent("error", "config_invalid", { error: error.message });
@@ -50,10 +49,19 @@ async function route(request: Request, env: Env, limits: Limits): Promise<Respon
   }
   if (request.method !== "GET") return jsonError(405, "method_not_allowed", "a WebSocket upgrade must be a GET");
 
-  const stub = env.Peers.get(env.Peers.idFromName(room));
-  const headers = new Headers(request.headers);
-  headers.set(ROOM_HEADER, room);
-  return stub.fetch(request.url, { headers });
+  return env.Peers.get(env.Peers.idFromName(room)).fetch(request);
+}
+
+const limitsCache = new WeakMap<Env, Limits>();
+
+/** The limits for this deployment, read once per isolate (vars cannot change without a new deployment). */
+function limitsOf(env: Env): Limits {
+  let limits = limitsCache.get(env);
+  if (!limits) {
+    limits = readLimits(env);
+    limitsCache.set(env, limits);
+  }
+  return limits;
 }
 
 function safeDecode(segment: string): string {

@@ -1,0 +1,128 @@
+/**
+ * What Cloudflare would bill, from counts the benchmark measured. Prices and free allowances as Cloudflare's
+ * Workers and Durable Objects pricing pages state them (checked 2026-11); marginal prices ignore the paid plan's
+ * monthly inclusions, so dollar figures are an upper bound.
+ */
+import { round } from "./stats.js";
+
+export const PRICING = {
+  free: {
+    workerRequestsPerDay: 100_000,
+    doRequestsPerDay: 100_000,
+    gbSecondsPerDay: 13_000,
+    rowsWrittenPerDay: 100_000,
+  },
+  paidPerMillion: { workerRequests: 0.3, doRequests: 0.15, gbSeconds: 12.5, rowsWritten: 1.0, rowsRead: 0.001 },
+  /** Incoming WebSocket messages count as requests at 20:1. */
+  messagesPerRequest: 20,
+  /** Duration is billed at 128 MB while the object runs a handler (hibernation-eligible idle time is free). */
+  gbPerObject: 0.125,
+} as const;
+
+export interface Bill {
+  workerRequests: number;
+  doRequests: number;
+  rowsRead: number;
+  rowsWritten: number;
+  gbSeconds: number;
+}
+
+/**
+ * The bill for one call setup on this design: two WebSocket upgrades (each a Worker and a Durable Object request),
+ * the call's incoming messages at 20:1, the presence revision's ceiling row (one write per 1,000 joins and
+ * leaves), and duration estimated from the room's measured CPU time per call (a handler's wall time is close to
+ * its CPU time when it never awaits, as here).
+ */
+export function billPerCall(messagesPerCall: number, cpuSecondsPerCall: number): Bill {
+  const membershipChanges = 4; // two joins, two leaves
+  return {
+    workerRequests: 2,
+    doRequests: 2 + messagesPerCall / PRICING.messagesPerRequest,
+    rowsRead: 0,
+    rowsWritten: membershipChanges / 1_000,
+    gbSeconds: cpuSecondsPerCall * PRICING.gbPerObject,
+  };
+}
+
+/** How many of `bill` fit in the free plan's daily allowances, and which allowance runs out first. */
+export function freePlanPerDay(bill: Bill): { perDay: number; boundBy: string } {
+  const limits: Array<[string, number]> = [
+    ["Worker requests", PRICING.free.workerRequestsPerDay / bill.workerRequests],
+    ["Durable Object requests", PRICING.free.doRequestsPerDay / bill.doRequests],
+    ["duration (GB-s)", bill.gbSeconds > 0 ? PRICING.free.gbSecondsPerDay / bill.gbSeconds : Number.POSITIVE_INFINITY],
+    [
+      "rows written",
+      bill.rowsWritten > 0 ? PRICING.free.rowsWrittenPerDay / bill.rowsWritten : Number.POSITIVE_INFINITY,
+    ],
+  ];
+  const [boundBy, perDay] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return { perDay: Math.floor(perDay), boundBy };
+}
+
+/** Marginal dollars for a million of `bill` on the paid plan. */
+export function paidDollarsPerMillion(bill: Bill): number {
+  const p = PRICING.paidPerMillion;
+  return round(
+    bill.workerRequests * p.workerRequests +
+      bill.doRequests * p.doRequests +
+      bill.gbSeconds * p.gbSeconds +
+      bill.rowsWritten * p.rowsWritten +
+      bill.rowsRead * p.rowsRead,
+    2,
+  );
+}
+
+export interface IdleDesign {
+  design: string;
+  workerRequestsPerPeerHour: number;
+  doRequestsPerPeerHour: number;
+  /** Duration for a room that holds only idle peers, per hour, whatever its size. */
+  gbSecondsPerRoomHour: number;
+  note: string;
+}
+
+/** What an idle, connected peer costs per hour under each design. */
+export function idleDesigns(): IdleDesign[] {
+  const hour = 3_600;
+  return [
+    {
+      design: "this project (runtime-answered keepalive)",
+      workerRequestsPerPeerHour: 0,
+      doRequestsPerPeerHour: 0,
+      gbSecondsPerRoomHour: 0,
+      note: "the exact ping text is answered by the runtime: the object stays hibernated (Cloudflare documents that auto-responses do not wake it)",
+    },
+    {
+      design: "client heartbeat every 5 s into the object (PeerJS style)",
+      workerRequestsPerPeerHour: 0,
+      doRequestsPerPeerHour: hour / 5 / PRICING.messagesPerRequest,
+      gbSecondsPerRoomHour: hour * PRICING.gbPerObject,
+      note: "every heartbeat is a message to the object, which then never idles the ~10 s it needs to hibernate",
+    },
+    {
+      design: "polling every 5 s (p2pcf, idle)",
+      workerRequestsPerPeerHour: hour / 5,
+      doRequestsPerPeerHour: 0,
+      gbSecondsPerRoomHour: 0,
+      note: "each poll is a Worker request (p2pcf also reads R2 per poll, not counted here)",
+    },
+    {
+      design: "polling every 1.5 s (p2pcf, while signaling)",
+      workerRequestsPerPeerHour: hour / 1.5,
+      doRequestsPerPeerHour: 0,
+      gbSecondsPerRoomHour: 0,
+      note: "p2pcf's fast poll while a connection is being set up",
+    },
+  ].map((d) => ({ ...d, doRequestsPerPeerHour: round(d.doRequestsPerPeerHour, 1) }));
+}
+
+/**
+ * A polling design's bill for one call setup (p2pcf: no Durable Object; peers POST their signals and poll every
+ * 1.5 s while connecting): each poll and each post is a Worker request. `windowSeconds` is how long the setup
+ * keeps both peers polling.
+ */
+export function pollingBillPerCall(windowSeconds = 3, intervalSeconds = 1.5): Bill {
+  const polls = 2 * Math.ceil(windowSeconds / intervalSeconds);
+  const posts = 2;
+  return { workerRequests: polls + posts, doRequests: 0, rowsRead: 0, rowsWritten: 0, gbSeconds: 0 };
+}

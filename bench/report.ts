@@ -1,0 +1,243 @@
+/** Renders a benchmark report: the terminal table, the results part of docs/benchmarks.md, and the SVG chart. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { BenchReport, ServerResult } from "./run.js";
+
+interface Metric {
+  name: string;
+  unit: string;
+  better: "higher" | "lower";
+  get(result: ServerResult): number | undefined;
+}
+
+const S3_CONFIGS = [
+  [1, 250],
+  [1, 4_096],
+  [100, 250],
+  [100, 4_096],
+] as const;
+
+function metrics(report: BenchReport): Metric[] {
+  const list: Metric[] = [
+    { name: "S1 connections/s to 1,000 peers", unit: "/s", better: "higher", get: (r) => r.s1?.connectionsPerSecond },
+    { name: "S1 time to registered p50", unit: "ms", better: "lower", get: (r) => r.s1?.registered.p50 },
+    { name: "S1 time to registered p99", unit: "ms", better: "lower", get: (r) => r.s1?.registered.p99 },
+    { name: "S1 failures", unit: "", better: "lower", get: (r) => r.s1?.failures },
+    {
+      name: "S1 server CPU per connection",
+      unit: "ms",
+      better: "lower",
+      get: (r) => r.s1 && (r.s1.usage.serverCpuSeconds * 1000) / r.s1.peers,
+    },
+  ];
+  const s2Counts = report.results.find((r) => r.s2)?.s2?.map((s) => s.peers) ?? [];
+  for (const count of s2Counts) {
+    list.push(
+      {
+        name: `S2 RSS with ${count} idle peers`,
+        unit: "MiB",
+        better: "lower",
+        get: (r) => r.s2?.find((s) => s.peers === count)?.rssMiB,
+      },
+      {
+        name: `S2 bytes per idle peer (${count})`,
+        unit: "B",
+        better: "lower",
+        get: (r) => r.s2?.find((s) => s.peers === count)?.bytesPerPeer,
+      },
+    );
+  }
+  for (const [pairs, bytes] of S3_CONFIGS) {
+    const pick = (r: ServerResult) => r.s3?.find((s) => s.pairs === pairs && s.bytes === bytes);
+    const label = `S3 RTT ${pairs} pair${pairs > 1 ? "s" : ""}, ${bytes} B`;
+    list.push(
+      { name: `${label} p50`, unit: "ms", better: "lower", get: (r) => pick(r)?.rtt.p50 },
+      { name: `${label} p99`, unit: "ms", better: "lower", get: (r) => pick(r)?.rtt.p99 },
+      { name: `${label} p99.9`, unit: "ms", better: "lower", get: (r) => pick(r)?.rtt.p999 },
+    );
+  }
+  list.push(
+    { name: "S3 messages lost", unit: "", better: "lower", get: (r) => r.s3?.reduce((sum, s) => sum + s.lost, 0) },
+    { name: "S4 highest sustained relays/s", unit: "/s", better: "higher", get: (r) => r.s4?.maxSustainedRate },
+    {
+      name: "S4 server CPU per relay",
+      unit: "µs",
+      better: "lower",
+      get: (r) =>
+        r.s4 &&
+        (r.s4.usage.serverCpuSeconds * 1e6) /
+          Math.max(
+            1,
+            r.s4.steps.reduce((n, s) => n + s.delivered, 0),
+          ),
+    },
+    { name: "S5 call setups/s at saturation", unit: "/s", better: "higher", get: (r) => r.s5?.maxSetupsPerSecond },
+    { name: "S5 setup time p99 (last step held)", unit: "ms", better: "lower", get: (r) => lastHeldStep(r)?.setup.p99 },
+    {
+      name: "S5 relays lost (all steps)",
+      unit: "",
+      better: "lower",
+      get: (r) => r.s5?.steps.reduce((sum, s) => sum + s.lost, 0),
+    },
+    {
+      name: "load generator CPU in S4's busiest step",
+      unit: "cores",
+      better: "lower",
+      get: (r) => (r.s4 ? Math.max(...r.s4.steps.map((s) => s.generatorCpu)) : undefined),
+    },
+  );
+  return list;
+}
+
+function lastHeldStep(r: ServerResult) {
+  const held = r.s5?.steps.filter((s) => s.failed === 0 && s.setup.p99 <= 1_000);
+  return held?.[held.length - 1];
+}
+
+function format(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return "-";
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString("en-US");
+  return String(Math.round(value * 100) / 100);
+}
+
+function ratio(value: number | undefined, reference: number | undefined): string {
+  if (
+    value === undefined ||
+    reference === undefined ||
+    Number.isNaN(value) ||
+    Number.isNaN(reference) ||
+    reference === 0
+  )
+    return "";
+  return `${(value / reference).toFixed(2)}×`;
+}
+
+export function renderTable(report: BenchReport): string {
+  const ceiling = report.results.find((r) => r.id === "ws-ceiling");
+  const control = report.results.find((r) => r.id === "control-do");
+  const width = Math.max(...report.results.map((r) => r.label.length));
+  const lines = [
+    `WebRTC signaling benchmark (${report.mode}), ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}`,
+    `S3 and S4 ran this project with ${Object.entries(report.raisedLimitsForS3S4)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}`,
+    "(a closed or open loop on one connection exceeds its default 50 messages/s); S1, S2 and S5 ran with the defaults.",
+    "",
+  ];
+  for (const metric of metrics(report)) {
+    lines.push(
+      `${metric.name}${metric.unit ? ` (${metric.unit}` : " ("}${metric.unit ? ", " : ""}${metric.better} is better)`,
+    );
+    for (const r of report.results) {
+      const value = metric.get(r);
+      const vsCeiling = ratio(value, ceiling && metric.get(ceiling));
+      const vsControl = ratio(value, control && metric.get(control));
+      lines.push(
+        `  ${r.label.padEnd(width)}  ${format(value).padStart(9)}  ${vsCeiling ? `${vsCeiling} ceiling`.padStart(15) : "".padStart(15)}  ${vsControl ? `${vsControl} control` : ""}`,
+      );
+    }
+  }
+  for (const r of report.results) if (r.error) lines.push(`! ${r.label}: ${r.error}`);
+  if (report.cost) lines.push("", ...costLines(report.cost));
+  return lines.join("\n");
+}
+
+function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
+  const c = cost.per1000Calls;
+  const p = cost.polling.per1000Calls;
+  return [
+    `Cost model (from ${cost.measuredOn}'s S5: ${cost.messagesPerCall} incoming messages and ${cost.cpuMsPerCall} ms of room CPU per call setup)`,
+    `  per 1,000 call setups: ${c.workerRequests} Worker requests, ${c.doRequests} DO requests, ${c.rowsWritten} rows written, ${c.rowsRead} rows read, ${c.gbSeconds} GB-s`,
+    `  free plan: ${cost.freePlan.perDay.toLocaleString("en-US")} call setups/day (bound by ${cost.freePlan.boundBy}); paid plan: $${cost.paidDollarsPerMillionCalls} per million call setups`,
+    `  polling design (p2pcf, 1.5 s polls over a 3 s setup): ${p.workerRequests} Worker requests per 1,000 setups; free plan ${cost.polling.freePlan.perDay.toLocaleString("en-US")}/day; $${cost.polling.paidDollarsPerMillionCalls} per million`,
+    "  per idle peer-hour:",
+    ...cost.idle.map(
+      (d) =>
+        `    ${d.design}: ${d.workerRequestsPerPeerHour} Worker requests, ${d.doRequestsPerPeerHour} DO requests per peer; ${d.gbSecondsPerRoomHour} GB-s per room`,
+    ),
+  ];
+}
+
+const BEGIN = "<!-- results:begin (written by npm run bench) -->";
+const END = "<!-- results:end -->";
+
+/** Replaces the results part of docs/benchmarks.md (between the markers); the method text around it is kept. */
+export function renderMarkdown(report: BenchReport, path: string): void {
+  const servers = report.results;
+  const ceiling = servers.find((r) => r.id === "ws-ceiling");
+  const control = servers.find((r) => r.id === "control-do");
+  const ours = servers.find((r) => r.id === "workerd");
+  const rows = metrics(report).map((m) => {
+    const cells = servers.map((r) => format(m.get(r)));
+    const vsControl = ours ? ratio(m.get(ours), control && m.get(control)) : "";
+    const vsCeiling = ours ? ratio(m.get(ours), ceiling && m.get(ceiling)) : "";
+    return `| ${m.name}${m.unit ? ` (${m.unit})` : ""} | ${cells.join(" | ")} | ${vsControl} | ${vsCeiling} |`;
+  });
+  const section = [
+    BEGIN,
+    "",
+    `Run of ${report.date.slice(0, 10)} (${report.mode}, ${report.durationSeconds} s) on ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}.`,
+    "The last two columns are this project in workerd direct against the control DO and against the Node ceiling.",
+    "",
+    `| Metric | ${servers.map((r) => r.label).join(" | ")} | ours ÷ control | ours ÷ ceiling |`,
+    `| --- | ${servers.map(() => "---:").join(" | ")} | ---: | ---: |`,
+    ...rows,
+    "",
+    "![Benchmark chart](benchmarks.svg)",
+    "",
+    ...(report.cost ? ["```text", ...costLines(report.cost), "```", ""] : []),
+    END,
+  ].join("\n");
+  const current = existsSync(path) ? readFileSync(path, "utf8") : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + section + current.slice(end + END.length)
+      : `${current}\n${section}\n`;
+  writeFileSync(path, next);
+}
+
+/** Three small bar charts (higher is better): S1 connections/s, S4 relays/s, S5 call setups/s. */
+export function renderSvg(report: BenchReport): string {
+  const panels: Array<[string, (r: ServerResult) => number | undefined]> = [
+    ["S1 connections/s", (r) => r.s1?.connectionsPerSecond],
+    ["S4 sustained relays/s", (r) => r.s4?.maxSustainedRate],
+    ["S5 call setups/s", (r) => r.s5?.maxSetupsPerSecond],
+    [
+      "S3 RTT p50, 1 pair, 250 B (ms, lower is better)",
+      (r) => r.s3?.find((s) => s.pairs === 1 && s.bytes === 250)?.rtt.p50,
+    ],
+  ];
+  const barHeight = 18;
+  const labelWidth = 300;
+  const chartWidth = 360;
+  const panelHeight = 30 + report.results.length * (barHeight + 4);
+  const parts: string[] = [];
+  panels.forEach(([title, get], i) => {
+    const y0 = i * (panelHeight + 10);
+    const values = report.results.map((r) => get(r) ?? 0);
+    const max = Math.max(1, ...values);
+    parts.push(`<text x="0" y="${y0 + 16}" font-weight="bold">${escapeXml(title)}</text>`);
+    report.results.forEach((r, j) => {
+      const y = y0 + 26 + j * (barHeight + 4);
+      const w = Math.max(1, ((values[j] ?? 0) / max) * chartWidth);
+      const ours = r.id === "workerd" || r.id === "wrangler-dev";
+      parts.push(
+        `<text x="${labelWidth - 6}" y="${y + 13}" text-anchor="end">${escapeXml(r.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${ours ? "#f38020" : "#8a9bb0"}"/>`,
+        `<text x="${labelWidth + w + 6}" y="${y + 13}">${format(values[j])}</text>`,
+      );
+    });
+  });
+  const height = panels.length * (panelHeight + 10);
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${labelWidth + chartWidth + 90}" height="${height}" font-family="sans-serif" font-size="12">
+<title>Signaling servers compared (${report.mode} run of ${report.date.slice(0, 10)})</title>
+<rect width="100%" height="100%" fill="white"/>
+${parts.join("\n")}
+</svg>
+`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

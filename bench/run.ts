@@ -1,0 +1,236 @@
+/**
+ * `npm run bench [-- --quick] [-- --servers a,b]`: starts every server on loopback, drives the same scenarios
+ * against each in one run, prints the table, and writes bench/results/latest.json, docs/benchmarks.md's results
+ * and docs/benchmarks.svg.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { billPerCall, freePlanPerDay, idleDesigns, paidDollarsPerMillion, pollingBillPerCall } from "./cost-model.js";
+import { selfCpuSeconds } from "./proc.js";
+import { renderMarkdown, renderSvg, renderTable } from "./report.js";
+import {
+  type S1Result,
+  type S2Result,
+  type S3Result,
+  type S4Result,
+  type S5Result,
+  s1ConnectRegister,
+  s2IdleMemory,
+  s3PingPong,
+  s4Throughput,
+  s5CallSetups,
+  type Target,
+} from "./scenarios.js";
+import { type RunningServer, SERVERS, type ServerSpec } from "./servers.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+/** `--name=a,b` as a list, or undefined when not given. */
+const listArg = (name: string) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(",");
+const only = listArg("servers");
+const scenarios = listArg("scenarios") ?? ["S1", "S2", "S3", "S4", "S5"];
+const wants = (scenario: string) => scenarios.includes(scenario);
+
+/** Limits raised for the closed-loop and open-loop relay scenarios, which exceed one connection's default rate. */
+export const RAISED_LIMITS = { RATE_LIMIT_PER_SECOND: "1000000", RATE_LIMIT_BURST: "1000000" };
+
+const PLAN = quick
+  ? {
+      s1: 1_000,
+      s2: [1_000],
+      settleMs: 1_000,
+      s3: { one: 200, many: 10 },
+      s4: [2_000, 6_000, 12_000, 24_000],
+      s4StepMs: 1_000,
+      s5: [40],
+      s5StepMs: 2_500,
+    }
+  : {
+      s1: 1_000,
+      s2: [1_000, 5_000],
+      settleMs: 12_000,
+      s3: { one: 3_000, many: 50 },
+      s4: [2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000, 24_000, 32_000],
+      s4StepMs: 4_000,
+      s5: [25, 50, 100, 150, 200, 300, 400],
+      s5StepMs: 6_000,
+    };
+
+export interface ServerResult {
+  id: string;
+  label: string;
+  s1?: S1Result;
+  s2?: S2Result[];
+  s3?: S3Result[];
+  s4?: S4Result;
+  s5?: S5Result;
+  generatorCpuShare?: number;
+  error?: string;
+}
+
+// The load generator takes core 0, servers core 1, so neither steals the other's cycles.
+const GENERATOR_CPU = "0";
+const SERVER_CPU = cpus().length > 1 ? "1" : "0";
+
+function pinSelf(): void {
+  try {
+    execFileSync("taskset", ["-p", "-c", GENERATOR_CPU, String(process.pid)], { stdio: "ignore" });
+  } catch {
+    console.warn("taskset not available: server and load generator share cores");
+  }
+}
+
+let port = 18_700;
+async function withServer<T>(
+  spec: ServerSpec,
+  vars: Record<string, string>,
+  body: (target: Target) => Promise<T>,
+): Promise<T> {
+  const server: RunningServer = await spec.start(port++, vars, SERVER_CPU);
+  try {
+    const target: Target = {
+      protocol: spec.protocol,
+      pid: server.pid,
+      roomUrl: (name) =>
+        spec.protocol === "seed" ? `${server.url.replace(/\/rooms\/bench$/, "")}/rooms/${name}` : server.url,
+    };
+    return await body(target);
+  } finally {
+    await server.stop();
+  }
+}
+
+function progress(text: string): void {
+  process.stderr.write(`  ${text}\n`);
+}
+
+async function benchServer(spec: ServerSpec): Promise<ServerResult> {
+  const result: ServerResult = { id: spec.id, label: spec.label };
+  const genCpu = selfCpuSeconds();
+  const started = performance.now();
+  process.stderr.write(`${spec.label}\n`);
+  try {
+    if (wants("S1") || wants("S2") || wants("S5")) {
+      await withServer(spec, {}, async (target) => {
+        if (wants("S1")) {
+          progress("S1 connect + register");
+          result.s1 = await s1ConnectRegister(target, PLAN.s1);
+        }
+        if (wants("S2")) result.s2 = [];
+        for (const count of wants("S2") ? PLAN.s2 : []) {
+          progress(`S2 idle memory, ${count} peers`);
+          result.s2?.push(await s2IdleMemory(target, count, PLAN.settleMs));
+        }
+        if (wants("S5")) {
+          progress("S5 call setups");
+          result.s5 = await s5CallSetups(target, PLAN.s5, PLAN.s5StepMs);
+        }
+      });
+    }
+    if (wants("S3") || wants("S4")) await benchRelays(spec, result);
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    progress(`failed: ${result.error}`);
+  }
+  result.generatorCpuShare =
+    Math.round(((selfCpuSeconds() - genCpu) / ((performance.now() - started) / 1000)) * 100) / 100;
+  return result;
+}
+
+/** S3 and S4 drive one connection past its default rate, so this project runs them with raised limits. */
+async function benchRelays(spec: ServerSpec, result: ServerResult): Promise<void> {
+  await withServer(spec, spec.hasLimits ? RAISED_LIMITS : {}, async (target) => {
+    if (wants("S3")) {
+      result.s3 = [];
+      for (const [pairs, trips] of [
+        [1, PLAN.s3.one],
+        [100, PLAN.s3.many],
+      ] as const) {
+        for (const bytes of [250, 4_096]) {
+          progress(`S3 ping-pong, ${pairs} pair(s), ${bytes} B`);
+          result.s3.push(await s3PingPong(target, pairs, bytes, trips));
+        }
+      }
+    }
+    if (wants("S4")) {
+      progress("S4 throughput");
+      result.s4 = await s4Throughput(target, PLAN.s4, PLAN.s4StepMs);
+    }
+  });
+}
+
+function costs(results: ServerResult[]) {
+  const ours = results.find((r) => r.id === "workerd") ?? results.find((r) => r.id === "wrangler-dev");
+  const usage = ours?.s5?.usage;
+  const calls = ours?.s5?.steps.reduce((sum, s) => sum + s.completed, 0) ?? 0;
+  if (!usage || calls === 0) return undefined;
+  const bill = billPerCall(usage.clientMessages / calls, usage.serverCpuSeconds / calls);
+  const polling = pollingBillPerCall();
+  const per1000 = (b: typeof bill) =>
+    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round(v * 1000 * 100) / 100]));
+  return {
+    measuredOn: ours?.id,
+    messagesPerCall: Math.round((usage.clientMessages / calls) * 10) / 10,
+    cpuMsPerCall: Math.round((usage.serverCpuSeconds / calls) * 1e5) / 100,
+    per1000Calls: per1000(bill),
+    freePlan: freePlanPerDay(bill),
+    paidDollarsPerMillionCalls: paidDollarsPerMillion(bill),
+    polling: {
+      per1000Calls: per1000(polling),
+      freePlan: freePlanPerDay(polling),
+      paidDollarsPerMillionCalls: paidDollarsPerMillion(polling),
+    },
+    idle: idleDesigns(),
+  };
+}
+
+async function main(): Promise<void> {
+  pinSelf();
+  const specs = SERVERS.filter((s) => !only || only.includes(s.id));
+  const startedAt = new Date();
+  const results: ServerResult[] = [];
+  for (const spec of specs) results.push(await benchServer(spec));
+  const report = {
+    mode: quick ? "quick" : "full",
+    date: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    pinning: { generator: GENERATOR_CPU, servers: SERVER_CPU },
+    raisedLimitsForS3S4: RAISED_LIMITS,
+    plan: PLAN,
+    results,
+    cost: costs(results),
+  };
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${root}docs/benchmarks.svg`, renderSvg(report));
+  renderMarkdown(report, `${root}docs/benchmarks.md`);
+  console.log(renderTable(report));
+  console.log(
+    `\nWrote bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg (${report.durationSeconds} s).`,
+  );
+}
+
+export type BenchReport = {
+  mode: string;
+  date: string;
+  durationSeconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
+  raisedLimitsForS3S4: Record<string, string>;
+  results: ServerResult[];
+  cost: ReturnType<typeof costs>;
+};
+
+await main();
