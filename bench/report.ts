@@ -122,6 +122,8 @@ export function renderTable(report: BenchReport): string {
       .join(", ")}`,
     "(a closed or open loop on one connection exceeds its default 50 messages/s); S1, S2 and S5 ran with the defaults.",
     "",
+    ...hotPathLines(report),
+    "",
   ];
   for (const metric of metrics(report)) {
     lines.push(
@@ -139,6 +141,15 @@ export function renderTable(report: BenchReport): string {
   for (const r of report.results) if (r.error) lines.push(`! ${r.label}: ${r.error}`);
   if (report.cost) lines.push("", ...costLines(report.cost));
   return lines.join("\n");
+}
+
+function hotPathLines(report: BenchReport): string[] {
+  return [
+    "Hot path, in process: the room's work per relay (parse, validate, rate-check, route, stringify) vs the control's",
+    ...report.hotPath.map(
+      (h) => `  ${h.bytes} B: ${h.oursNsPerRelay} ns vs ${h.controlNsPerRelay} ns, ${h.ratio.toFixed(2)}× control`,
+    ),
+  ];
 }
 
 function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
@@ -183,6 +194,10 @@ export function renderMarkdown(report: BenchReport, path: string): void {
     ...rows,
     "",
     "![Benchmark chart](benchmarks.svg)",
+    "",
+    "```text",
+    ...hotPathLines(report),
+    "```",
     "",
     ...(report.cost ? ["```text", ...costLines(report.cost), "```", ""] : []),
     END,

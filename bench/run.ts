@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { billPerCall, freePlanPerDay, idleDesigns, paidDollarsPerMillion, pollingBillPerCall } from "./cost-model.js";
+import { type HotPathResult, hotPath } from "./hot-path.js";
 import { selfCpuSeconds } from "./proc.js";
 import { renderMarkdown, renderSvg, renderTable } from "./report.js";
 import {
@@ -195,6 +196,8 @@ async function main(): Promise<void> {
   pinSelf();
   const specs = SERVERS.filter((s) => !only || only.includes(s.id));
   const startedAt = new Date();
+  process.stderr.write("hot path: the room's work per relay against the control's, in process\n");
+  const hot = [hotPath(250), hotPath(4_096)];
   const results: ServerResult[] = [];
   for (const spec of specs) results.push(await benchServer(spec));
   const report = {
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
     pinning: { generator: GENERATOR_CPU, servers: SERVER_CPU },
     raisedLimitsForS3S4: RAISED_LIMITS,
     plan: PLAN,
+    hotPath: hot,
     results,
     cost: costs(results),
   };
@@ -229,6 +233,7 @@ export type BenchReport = {
   durationSeconds: number;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
   raisedLimitsForS3S4: Record<string, string>;
+  hotPath: HotPathResult[];
   results: ServerResult[];
   cost: ReturnType<typeof costs>;
 };
