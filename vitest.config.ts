@@ -14,6 +14,8 @@ function workerd(folder: string, vars: Record<string, string> = {}): TestProject
 
 export default defineConfig({
   test: {
+    // One file at a time: the Node and browser tests each start a server and a browser on a 2-core machine.
+    fileParallelism: false,
     projects: [
       { test: { name: "unit", environment: "node", include: ["src/**/*.test.ts"] } },
       workerd("workerd"),
@@ -26,6 +28,15 @@ export default defineConfig({
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
       workerd("workerd-strict", { RATE_LIMIT_PER_SECOND: "20", RATE_LIMIT_BURST: "20", RATE_LIMIT_ABUSE_SECONDS: "1" }),
       { test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 90_000 } },
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -5,6 +5,8 @@
 declare namespace Cloudflare {
   interface Env {
     Peers: DurableObjectNamespace<import("./peers.js").Peers>;
+    /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
+    ASSETS: Fetcher;
     [limitVar: string]: unknown;
   }
   interface GlobalProps {

@@ -2,8 +2,7 @@
  * The Worker: routes each request, does every check that needs no room state before waking a Durable Object, and
  * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
  */
-
-import { landingPage } from "./landing-page.js";
+import { readIceServers } from "./ice-servers.js";
 import { type Limits, LimitsConfigError, MAX_ROOM_NAME_LENGTH, readLimits } from "./limits.js";
 import { logEvent } from "./log.js";
 import { DEFAULT_ROOM, isValidRoomName } from "./protocol.js";
@@ -29,6 +28,12 @@ async function route(request: Request, env: Env, limits: Limits): Promise<Respon
   const { pathname } = new URL(request.url);
   const upgrade = request.headers.get("Upgrade")?.toLowerCase() === "websocket";
 
+  if (pathname === "/ice-servers") {
+    return Response.json(
+      { iceServers: readIceServers(env) },
+      { headers: { "access-control-allow-origin": "*", "cache-control": "no-store" } },
+    );
+  }
   if (pathname === "/health") {
     return Response.json(
       { ok: true, service: "webrtc-signal", limits },
@@ -36,20 +41,28 @@ async function route(request: Request, env: Env, limits: Limits): Promise<Respon
     );
   }
   let room: string | undefined;
-  if (pathname === "/") room = DEFAULT_ROOM;
+  if (pathname === "/" && upgrade) room = DEFAULT_ROOM;
   else if (pathname.startsWith("/rooms/")) room = safeDecode(pathname.slice("/rooms/".length));
-  if (room === undefined) return jsonError(404, "not_found", `no route for ${pathname}: connect to / or /rooms/<name>`);
+  if (room === undefined) return staticAsset(request, env, pathname);
 
   if (!isValidRoomName(room)) {
     return jsonError(400, "invalid_room", `room name must be 1 to ${MAX_ROOM_NAME_LENGTH} of A-Z a-z 0-9 _ - .`);
   }
   if (!upgrade) {
-    if (pathname === "/" && (request.method === "GET" || request.method === "HEAD")) return landingPage(request);
     return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
   }
   if (request.method !== "GET") return jsonError(405, "method_not_allowed", "a WebSocket upgrade must be a GET");
 
   return env.Peers.get(env.Peers.idFromName(room)).fetch(request);
+}
+
+/** The demo page and its files; anything else is a JSON 404 that says where to connect. */
+async function staticAsset(request: Request, env: Env, pathname: string): Promise<Response> {
+  if (request.method === "GET" || request.method === "HEAD") {
+    const asset = await env.ASSETS.fetch(request);
+    if (asset.status !== 404) return asset;
+  }
+  return jsonError(404, "not_found", `no route for ${pathname}: connect a WebSocket to / or /rooms/<name>`);
 }
 
 const limitsCache = new WeakMap<Env, Limits>();

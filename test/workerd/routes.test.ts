@@ -6,11 +6,17 @@ import { registered, wsConnect } from "./ws-connect.js";
 const get = (path: string, init?: RequestInit) => exports.default.fetch(`http://signal.test${path}`, init);
 
 describe("HTTP routes", () => {
-  it("serves a page saying what this is on GET /", async () => {
+  it("serves the demo page on GET /", async () => {
     const response = await get("/");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain("ws://signal.test/rooms/");
+    expect(await response.text()).toContain("WebRTC signaling demo");
+    expect((await get("/app.js")).status).toBe(200);
+  });
+
+  it("serves ICE servers for clients that bring none", async () => {
+    const response = await get("/ice-servers");
+    expect(await response.json()).toEqual({ iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }] });
   });
 
   it("reports health and the limits in force", async () => {

@@ -1,0 +1,193 @@
+/**
+ * One RTCPeerConnection to one remote peer, negotiated over a SignalingClient with the perfect negotiation
+ * pattern (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example): either side may add tracks or data
+ * channels at any time, and when both offer at once the polite side rolls back and the impolite side's offer
+ * wins. Trickle ICE, an ICE restart when the connection fails, and a clean teardown.
+ */
+import { Emitter } from "./emitter.js";
+import type { SignalingClient } from "./signaling-client.js";
+
+/** What PeerSession relays through the signaling server, under one key so other relays can share the room. */
+export type SessionSignal =
+  | { rtc: "description"; description: RTCSessionDescriptionInit }
+  | { rtc: "candidate"; candidate: RTCIceCandidateInit }
+  | { rtc: "bye" };
+
+export function isSessionSignal(data: unknown): data is SessionSignal {
+  if (typeof data !== "object" || data === null) return false;
+  const rtc = (data as { rtc?: unknown }).rtc;
+  return rtc === "description" || rtc === "candidate" || rtc === "bye";
+}
+
+export interface PeerSessionOptions {
+  signaling: SignalingClient;
+  remotePeerId: string;
+  /** ICE servers; when omitted they are fetched from the server's `/ice-servers` (none if it has none). */
+  iceServers?: RTCIceServer[];
+  /** Where `/ice-servers` lives; defaults to the signaling server's origin. */
+  iceServersUrl?: string;
+  /** An RTCPeerConnection constructor, for environments without a global one. */
+  RTCPeerConnection?: typeof RTCPeerConnection;
+}
+
+export interface PeerSessionEvents extends Record<string, unknown> {
+  /** The RTCPeerConnection's connectionState. */
+  state: RTCPeerConnectionState;
+  track: RTCTrackEvent;
+  datachannel: RTCDataChannel;
+  /** The remote side said goodbye, or `close()` was called. */
+  closed: { by: "local" | "remote" };
+  error: Error;
+}
+
+export class PeerSession extends Emitter<PeerSessionEvents> {
+  readonly remotePeerId: string;
+  /** The polite side yields when both sides offer at once; chosen by comparing peer ids, so both sides agree. */
+  readonly polite: boolean;
+  readonly #signaling: SignalingClient;
+  #pc: RTCPeerConnection | undefined;
+  readonly #ready: Promise<RTCPeerConnection>;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #closed = false;
+  /** Signals that arrived before the connection existed, replayed in order. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(options: PeerSessionOptions) {
+    super();
+    this.#signaling = options.signaling;
+    this.remotePeerId = options.remotePeerId;
+    this.polite = options.signaling.peerId < options.remotePeerId;
+    this.#ready = this.#create(options);
+    this.#ready.catch((error) => this.#fail(error));
+  }
+
+  /** The connection, once ICE servers are known. */
+  connection(): Promise<RTCPeerConnection> {
+    return this.#ready;
+  }
+
+  async createDataChannel(label: string, init?: RTCDataChannelInit): Promise<RTCDataChannel> {
+    return (await this.#ready).createDataChannel(label, init);
+  }
+
+  async addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): Promise<RTCRtpSender> {
+    return (await this.#ready).addTrack(track, ...streams);
+  }
+
+  /**
+   * Handles one signal relayed from the remote peer. Signals are processed one at a time, in arrival order,
+   * because each step of the negotiation awaits the previous one.
+   */
+  handleSignal(signal: SessionSignal): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#handle(signal)).catch((error) => this.#fail(error));
+    return this.#chain;
+  }
+
+  /** Closes the connection and tells the remote side. */
+  close(): void {
+    if (this.#closed) return;
+    this.#send({ rtc: "bye" });
+    this.#teardown("local");
+  }
+
+  async #create(options: PeerSessionOptions): Promise<RTCPeerConnection> {
+    const iceServers =
+      options.iceServers ?? (await fetchIceServers(options.iceServersUrl ?? iceServersUrlOf(this.#signaling.url)));
+    const Impl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+    const pc = new Impl({ iceServers });
+    this.#pc = pc;
+    if (this.#closed) pc.close();
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.localDescription) this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+      } catch (error) {
+        this.#fail(error);
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.#send({ rtc: "candidate", candidate: candidate.toJSON() });
+    };
+    pc.onconnectionstatechange = () => {
+      this.emit("state", pc.connectionState);
+      // A failed connection often recovers on new candidates (a changed network, a NAT binding that expired).
+      if (pc.connectionState === "failed") pc.restartIce();
+    };
+    pc.ontrack = (event) => this.emit("track", event);
+    pc.ondatachannel = (event) => this.emit("datachannel", event.channel);
+    return pc;
+  }
+
+  async #handle(signal: SessionSignal): Promise<void> {
+    if (this.#closed) return;
+    if (signal.rtc === "bye") {
+      this.#teardown("remote");
+      return;
+    }
+    const pc = await this.#ready;
+    if (signal.rtc === "description") {
+      const { description } = signal;
+      const offerCollision = description.type === "offer" && (this.#makingOffer || pc.signalingState !== "stable");
+      this.#ignoreOffer = !this.polite && offerCollision;
+      if (this.#ignoreOffer) return;
+      // On a collision the polite side's setRemoteDescription rolls its own offer back implicitly.
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        if (pc.localDescription) this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+      }
+      return;
+    }
+    try {
+      await pc.addIceCandidate(signal.candidate);
+    } catch (error) {
+      // Candidates for an offer we ignored are expected to fail.
+      if (!this.#ignoreOffer) throw error;
+    }
+  }
+
+  #send(signal: SessionSignal): void {
+    try {
+      this.#signaling.relay(this.remotePeerId, signal);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #teardown(by: "local" | "remote"): void {
+    this.#closed = true;
+    const pc = this.#pc;
+    if (pc) {
+      pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
+      pc.close();
+    }
+    this.emit("closed", { by });
+  }
+
+  #fail(error: unknown): void {
+    this.emit("error", error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+async function fetchIceServers(url: string): Promise<RTCIceServer[]> {
+  try {
+    const response = await fetch(url);
+    if (!response.ok) return [];
+    const body = (await response.json()) as { iceServers?: RTCIceServer[] };
+    return Array.isArray(body.iceServers) ? body.iceServers : [];
+  } catch {
+    return [];
+  }
+}
+
+function iceServersUrlOf(signalingUrl: string): string {
+  const url = new URL(signalingUrl);
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+  url.pathname = "/ice-servers";
+  url.search = "";
+  return url.toString();
+}

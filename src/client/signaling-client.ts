@@ -1,0 +1,430 @@
+/**
+ * The signaling client: one WebSocket to one room, registered under one peer id, that reconnects on its own.
+ * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
+ * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
+ */
+import {
+  type ErrorCode,
+  type PeersMessage,
+  PING_TEXT,
+  type RegisteredMessage,
+  type ServerMessage,
+} from "../protocol.js";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { Emitter } from "./emitter.js";
+
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow. */
+export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full";
+
+export class SignalingError extends Error {
+  override name = "SignalingError";
+  constructor(
+    readonly code: SignalingErrorCode,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SignalingEvents extends Record<string, unknown> {
+  relay: { from: string; data: unknown };
+  "peer-joined": { peerId: string; rev: number };
+  "peer-left": { peerId: string; rev: number };
+  /** Each time the client has registered, first or again after a reconnect: resynchronise peer lists here. */
+  registered: RegisteredMessage;
+  state: ConnectionState;
+  /** Errors that answer no pending promise, e.g. a relay to a peer that has left (`unknown_peer`). */
+  error: SignalingError;
+}
+
+/** What the client needs of a WebSocket: the browser's and the `ws` package's both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface SignalingClientOptions {
+  /** The server, e.g. `wss://signal.example.com` (http(s) URLs are turned into ws(s)). */
+  url: string;
+  /** The room to join; the server's `default` room when omitted. */
+  room?: string;
+  peerId: string;
+  /** Receive `peer-joined` and `peer-left`. */
+  presence?: boolean;
+  /** A WebSocket constructor; defaults to the global one (Node 20 has none: pass `ws`'s). */
+  WebSocket?: WebSocketConstructor;
+  backoff?: BackoffOptions;
+  /** How often to send a keepalive ping, in ms. */
+  keepaliveMs?: number;
+  /** A connection whose pong has not come back this long after a ping is taken as dead, in ms. */
+  pongTimeoutMs?: number;
+  /** How long a request waits for its answer, in ms. */
+  requestTimeoutMs?: number;
+  /** How many messages may wait while the client is reconnecting. */
+  maxQueue?: number;
+}
+
+type Outgoing =
+  | { type: "relay"; to: string; data: unknown; request_id: string }
+  | { type: "list_peers"; request_id: string };
+
+interface Pending {
+  message: Outgoing;
+  resolve(message: ServerMessage): void;
+  reject(error: SignalingError): void;
+  timer: ReturnType<typeof setTimeout>;
+  /** The socket generation it was last sent on; resent if that socket died before the answer. */
+  sentOn: number;
+}
+
+/** Errors after which registering again cannot succeed: the client gives up rather than retry forever. */
+const FATAL: ReadonlySet<SignalingErrorCode> = new Set(["invalid_peer_id", "already_registered", "invalid_message"]);
+
+export class SignalingClient extends Emitter<SignalingEvents> {
+  readonly peerId: string;
+  readonly room: string | undefined;
+  readonly url: string;
+  readonly #options: Required<Omit<SignalingClientOptions, "room" | "WebSocket">>;
+  readonly #WebSocket: WebSocketConstructor;
+  #state: ConnectionState = "closed";
+  #final = false;
+  #socket: WebSocketLike | undefined;
+  #generation = 0;
+  #attempt = 0;
+  #counter = 0;
+  #registerId = "";
+  #registered = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #queue: Outgoing[] = [];
+  readonly #pending = new Map<string, Pending>();
+  #connecting:
+    | { promise: Promise<RegisteredMessage>; resolve(m: RegisteredMessage): void; reject(e: SignalingError): void }
+    | undefined;
+
+  constructor(options: SignalingClientOptions) {
+    super();
+    this.peerId = options.peerId;
+    this.room = options.room;
+    this.url = roomUrl(options.url, options.room);
+    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) {
+      throw new Error("no WebSocket implementation: pass options.WebSocket (on Node 20, the `ws` package's)");
+    }
+    this.#WebSocket = WebSocketImpl;
+    this.#options = {
+      url: options.url,
+      peerId: options.peerId,
+      presence: options.presence ?? false,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      keepaliveMs: options.keepaliveMs ?? 25_000,
+      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      maxQueue: options.maxQueue ?? 256,
+    };
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /**
+   * Opens the connection and registers. Resolves with the `registered` answer (the room's other peers
+   * included); rejects with the server's error code (e.g. `peer_id_taken`, `room_full`) or `closed`. While the
+   * server cannot be reached it keeps retrying with backoff.
+   */
+  connect(): Promise<RegisteredMessage> {
+    if (this.#final) return Promise.reject(new SignalingError("closed", "this client was closed; create a new one"));
+    if (this.#connecting) return this.#connecting.promise;
+    let resolve!: (m: RegisteredMessage) => void;
+    let reject!: (e: SignalingError) => void;
+    const promise = new Promise<RegisteredMessage>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#connecting = { promise, resolve, reject };
+    this.#setState("connecting");
+    this.#open();
+    return promise;
+  }
+
+  /** Sends `data` to peer `to`; queued while reconnecting. A failure arrives as an `error` event. */
+  relay(to: string, data: unknown): void {
+    this.#enqueue({ type: "relay", to, data, request_id: this.#nextId("relay") });
+  }
+
+  /** The other peers registered in the room. */
+  async listPeers(): Promise<string[]> {
+    const answer = (await this.#request({ type: "list_peers", request_id: this.#nextId("list") })) as PeersMessage;
+    return answer.peers;
+  }
+
+  /** Drops the current connection and connects again now, e.g. after the network changed. */
+  reconnect(): void {
+    if (this.#final || !this.#socket) return;
+    this.#abandonSocket();
+    this.#scheduleReconnect(0);
+  }
+
+  /** Closes for good: pending requests reject with `closed`, queued messages are dropped. */
+  close(): void {
+    if (this.#final) return;
+    this.#final = true;
+    clearTimeout(this.#reconnectTimer);
+    const socket = this.#socket;
+    this.#abandonSocket();
+    socket?.close(1000, "client closed");
+    const closed = new SignalingError("closed", "the client was closed");
+    this.#connecting?.reject(closed);
+    this.#connecting = undefined;
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(closed);
+    }
+    this.#pending.clear();
+    this.#queue.length = 0;
+    this.#setState("closed");
+  }
+
+  #open(): void {
+    const generation = ++this.#generation;
+    const ws = new this.#WebSocket(this.url);
+    this.#socket = ws;
+    this.#registered = false;
+    ws.onopen = () => {
+      if (generation !== this.#generation) return;
+      this.#registerId = this.#nextId("register");
+      this.#sendNow({
+        type: "register",
+        peer_id: this.peerId,
+        presence: this.#options.presence,
+        request_id: this.#registerId,
+      });
+      this.#startKeepalive();
+    };
+    ws.onmessage = (event) => {
+      if (generation === this.#generation) this.#onMessage(String(event.data));
+    };
+    ws.onclose = () => {
+      if (generation === this.#generation) this.#onSocketLost();
+    };
+    ws.onerror = () => {
+      // A close event follows; it decides what to do.
+    };
+  }
+
+  #onMessage(text: string): void {
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(text) as ServerMessage;
+    } catch {
+      return; // not from a server that speaks this protocol
+    }
+    switch (message.type) {
+      case "registered":
+        if (message.request_id === this.#registerId) this.#onRegistered(message);
+        break;
+      case "peers":
+      case "pong":
+        clearTimeout(this.#pongTimer);
+        this.#pongTimer = undefined;
+        if (message.request_id) this.#settle(message.request_id, message);
+        break;
+      case "relay":
+        this.emit("relay", { from: message.from, data: message.data });
+        break;
+      case "peer_joined":
+        this.emit("peer-joined", { peerId: message.peer_id, rev: message.rev });
+        break;
+      case "peer_left":
+        this.emit("peer-left", { peerId: message.peer_id, rev: message.rev });
+        break;
+      case "error":
+        this.#onServerError(new SignalingError(message.code, message.error, message.request_id));
+        break;
+      default:
+        break; // a newer server's message: ignored, as the protocol asks
+    }
+  }
+
+  #onRegistered(message: RegisteredMessage): void {
+    this.#registered = true;
+    this.#attempt = 0;
+    this.#setState("open");
+    for (const pending of this.#pending.values()) {
+      if (pending.sentOn !== this.#generation) this.#sendPending(pending);
+    }
+    for (const message of this.#queue.splice(0)) this.#sendNow(message);
+    this.#connecting?.resolve(message);
+    this.#connecting = undefined;
+    this.emit("registered", message);
+  }
+
+  #onServerError(error: SignalingError): void {
+    if (error.requestId && error.requestId === this.#registerId && !this.#registered) {
+      this.#onRegisterFailed(error);
+      return;
+    }
+    if (error.requestId && this.#pending.has(error.requestId)) {
+      const pending = this.#pending.get(error.requestId);
+      this.#pending.delete(error.requestId);
+      clearTimeout(pending?.timer);
+      pending?.reject(error);
+      return;
+    }
+    this.emit("error", error);
+  }
+
+  /**
+   * The first registration's failure is the caller's to handle (connect() rejects, the client closes). Later,
+   * a taken id or a full room is usually our own previous socket not yet gone, so the client retries.
+   */
+  #onRegisterFailed(error: SignalingError): void {
+    if (this.#connecting || FATAL.has(error.code)) {
+      const connecting = this.#connecting;
+      this.#connecting = undefined;
+      this.emit("error", error);
+      this.close();
+      connecting?.reject(error);
+      return;
+    }
+    this.emit("error", error);
+    this.#abandonSocket();
+    this.#scheduleReconnect(this.#attempt++);
+  }
+
+  #onSocketLost(): void {
+    this.#abandonSocket();
+    if (this.#final) return;
+    this.#scheduleReconnect(this.#attempt++);
+  }
+
+  #scheduleReconnect(attempt: number): void {
+    this.#setState(this.#connecting ? "connecting" : "reconnecting");
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(
+      () => {
+        if (!this.#final) this.#open();
+      },
+      backoffDelay(attempt, this.#options.backoff),
+    );
+  }
+
+  /** Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. */
+  #abandonSocket(): void {
+    this.#stopKeepalive();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#registered = false;
+    this.#generation++;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // Closing a socket that is still connecting reports an error (the `ws` package throws it if unheard).
+      socket.onerror = () => {};
+      try {
+        socket.close(4000, "reconnecting");
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  #startKeepalive(): void {
+    this.#stopKeepalive();
+    this.#keepaliveTimer = setInterval(() => {
+      if (this.#pongTimer) return;
+      this.#sendRaw(PING_TEXT);
+      this.#pongTimer = setTimeout(() => {
+        this.#pongTimer = undefined;
+        this.#onSocketLost();
+      }, this.#options.pongTimeoutMs);
+    }, this.#options.keepaliveMs);
+  }
+
+  #stopKeepalive(): void {
+    clearInterval(this.#keepaliveTimer);
+    clearTimeout(this.#pongTimer);
+    this.#keepaliveTimer = this.#pongTimer = undefined;
+  }
+
+  #request(message: Outgoing): Promise<ServerMessage> {
+    if (this.#final) return Promise.reject(new SignalingError("closed", "the client was closed"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(message.request_id);
+        reject(
+          new SignalingError("timeout", `no answer to ${message.type} within ${this.#options.requestTimeoutMs} ms`),
+        );
+      }, this.#options.requestTimeoutMs);
+      const pending: Pending = { message, resolve, reject, timer, sentOn: -1 };
+      this.#pending.set(message.request_id, pending);
+      if (this.#registered) this.#sendPending(pending);
+    });
+  }
+
+  #sendPending(pending: Pending): void {
+    pending.sentOn = this.#generation;
+    this.#sendNow(pending.message);
+  }
+
+  #settle(requestId: string, message: ServerMessage): void {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return;
+    this.#pending.delete(requestId);
+    clearTimeout(pending.timer);
+    pending.resolve(message);
+  }
+
+  #enqueue(message: Outgoing): void {
+    if (this.#final) throw new SignalingError("closed", "the client was closed");
+    if (this.#registered) {
+      this.#sendNow(message);
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueue) {
+      throw new SignalingError("queue_full", `${this.#queue.length} messages are already waiting for the connection`);
+    }
+    this.#queue.push(message);
+  }
+
+  #sendNow(message: object): void {
+    this.#sendRaw(JSON.stringify(message));
+  }
+
+  #sendRaw(text: string): void {
+    try {
+      this.#socket?.send(text);
+    } catch {
+      // The socket is going away; its close event reconnects.
+    }
+  }
+
+  #nextId(prefix: string): string {
+    return `${prefix}-${++this.#counter}`;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit("state", state);
+  }
+}
+
+/** `base` plus the room's path; http(s) becomes ws(s). */
+export function roomUrl(base: string, room?: string): string {
+  const url = new URL(base);
+  if (url.protocol === "http:") url.protocol = "ws:";
+  if (url.protocol === "https:") url.protocol = "wss:";
+  if (room !== undefined) url.pathname = `/rooms/${encodeURIComponent(room)}`;
+  return url.toString();
+}

@@ -1,0 +1,184 @@
+/**
+ * Two (or three) real Chromium pages open the demo through `npm start` and talk to each other: chat over a data
+ * channel, video from fake devices, both calling at once, and a cut signaling socket. Skipped, saying so, when no
+ * Chromium is installed, unless REQUIRE_BROWSER is set (CI sets it).
+ */
+import { existsSync } from "node:fs";
+import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "../node/dev-server.js";
+
+const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const haveBrowser = existsSync(executablePath);
+if (!haveBrowser) {
+  if (process.env.REQUIRE_BROWSER)
+    throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${executablePath}`);
+  console.warn(`e2e: SKIPPED, no Chromium at ${executablePath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+}
+
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  // Host candidates as plain loopback addresses, so two pages on one machine can connect.
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+];
+
+/** What the tests read of the page's `window.demo` (see demo/app.ts). */
+declare global {
+  interface Window {
+    demo: {
+      client?: { on(event: "registered", listener: () => void): () => void };
+      calls: Map<string, { session: { polite: boolean } }>;
+      call(peerId: string): unknown;
+    };
+  }
+}
+
+let server: DevServer;
+let browser: Browser;
+let context: BrowserContext;
+let roomCounter = 0;
+
+describe.skipIf(!haveBrowser)("the demo in Chromium", () => {
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startDevServer(), chromium.launch({ executablePath, args: FLAGS })]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  /** Opens the demo as `name` in a fresh room per test (the same room for every page of one test). */
+  async function open(name: string, room: string, beforeGoto?: (page: Page) => Promise<void>): Promise<Page> {
+    context ??= await browser.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`[${name}] page error:`, error.message));
+    await beforeGoto?.(page);
+    await page.goto(`${server.url}/#room=${room}&name=${name}&join=1`);
+    await page.locator("#status[data-state=open]").waitFor();
+    return page;
+  }
+
+  const newRoom = () => `e2e-${Date.now().toString(36)}-${roomCounter++}`;
+  const call = (page: Page, remote: string) => page.locator(`.call[data-peer="${remote}"]`);
+
+  async function chatReady(page: Page, remote: string): Promise<void> {
+    await call(page, remote).locator(".chat-input:not([disabled])").waitFor({ timeout: 30_000 });
+  }
+
+  async function say(page: Page, remote: string, text: string): Promise<void> {
+    const input = call(page, remote).locator(".chat-input");
+    await input.fill(text);
+    await input.press("Enter");
+  }
+
+  async function heard(page: Page, remote: string, text: string): Promise<void> {
+    await call(page, remote).locator(".chat li", { hasText: text }).waitFor({ timeout: 15_000 });
+  }
+
+  async function connectPair(room: string, first?: (page: Page) => Promise<void>): Promise<[Page, Page]> {
+    const alice = await open("alice", room, first);
+    const bob = await open("bob", room);
+    await alice.locator('#peers li[data-peer="bob"]').waitFor();
+    await bob.locator('#peers li[data-peer="alice"]').waitFor();
+    await alice.locator('#peers li[data-peer="bob"] button').click();
+    await Promise.all([chatReady(alice, "bob"), chatReady(bob, "alice")]);
+    return [alice, bob];
+  }
+
+  it("two pages see each other, connect, and chat both ways", async () => {
+    const [alice, bob] = await connectPair(newRoom());
+    await say(alice, "bob", "hello bob");
+    await heard(bob, "alice", "hello bob");
+    await say(bob, "alice", "hi alice");
+    await heard(alice, "bob", "hi alice");
+    await expect.poll(() => call(alice, "bob").locator(".conn-state").textContent()).toBe("connected");
+  });
+
+  it("each side receives the other's video and decodes frames", async () => {
+    const [alice, bob] = await connectPair(newRoom());
+    await call(alice, "bob").locator(".camera").click();
+    await call(bob, "alice").locator(".camera").click();
+    for (const [page, remote] of [
+      [alice, "bob"],
+      [bob, "alice"],
+    ] as const) {
+      await expect
+        .poll(async () => Number(await call(page, remote).locator(".stats").getAttribute("data-frames-decoded")), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(0);
+    }
+  });
+
+  it("ends in one working connection when both sides call at the same moment (glare)", async () => {
+    const room = newRoom();
+    const alice = await open("alice", room);
+    const bob = await open("bob", room);
+    await alice.locator('#peers li[data-peer="bob"]').waitFor();
+    await bob.locator('#peers li[data-peer="alice"]').waitFor();
+    await Promise.all([
+      alice.evaluate(() => void window.demo.call("bob")),
+      bob.evaluate(() => void window.demo.call("alice")),
+    ]);
+    await Promise.all([chatReady(alice, "bob"), chatReady(bob, "alice")]);
+    await say(alice, "bob", "glare from alice");
+    await heard(bob, "alice", "glare from alice");
+    await say(bob, "alice", "glare from bob");
+    await heard(alice, "bob", "glare from bob");
+    expect(await alice.locator(".call").count()).toBe(1);
+    expect(await bob.locator(".call").count()).toBe(1);
+    const states = await Promise.all(
+      [alice, bob].map((p) => p.evaluate(() => [...window.demo.calls.values()].map((c) => c.session.polite))),
+    );
+    expect(states.flat().sort()).toEqual([false, true]);
+  });
+
+  it("reconnects a cut signaling socket while the peer connection keeps working", async () => {
+    const room = newRoom();
+    const routes: WebSocketRoute[] = [];
+    const [alice, bob] = await connectPair(room, (page) =>
+      page.routeWebSocket(/\/rooms\//, (ws) => {
+        ws.connectToServer();
+        routes.push(ws);
+      }),
+    );
+    const registrations = await alice.evaluate(() => {
+      const w = window as unknown as { registrations: number };
+      w.registrations = 0;
+      window.demo.client?.on("registered", () => w.registrations++);
+      return w.registrations;
+    });
+    expect(registrations).toBe(0);
+
+    // Cut alice's signaling socket, as a network would.
+    await routes[routes.length - 1]?.close({ code: 4001, reason: "cut by test" });
+    await alice.locator("#status[data-state=reconnecting]").waitFor();
+    // The peer connection does not need signaling once it is up.
+    await say(alice, "bob", "still here");
+    await heard(bob, "alice", "still here");
+    await say(bob, "alice", "me too");
+    await heard(alice, "bob", "me too");
+
+    await alice.locator("#status[data-state=open]").waitFor({ timeout: 40_000 });
+    expect(await alice.evaluate(() => (window as unknown as { registrations: number }).registrations)).toBeGreaterThan(
+      0,
+    );
+    // A new connection can be set up through the new socket.
+    const carol = await open("carol", room);
+    await carol.locator('#peers li[data-peer="alice"] button').click();
+    await Promise.all([chatReady(carol, "alice"), chatReady(alice, "carol")]);
+    await say(carol, "alice", "hello from carol");
+    await heard(alice, "carol", "hello from carol");
+  });
+});
