@@ -50,7 +50,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #makingOffer = false;
   #ignoreOffer = false;
   #closed = false;
-  /** Signals that arrived before the connection existed, replayed in order. */
+  /** The negotiation steps, incoming signals and our own offers, in the order they arose. */
   #chain: Promise<void> = Promise.resolve();
 
   constructor(options: PeerSessionOptions) {
@@ -80,7 +80,15 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
    * because each step of the negotiation awaits the previous one.
    */
   handleSignal(signal: SessionSignal): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#handle(signal)).catch((error) => this.#fail(error));
+    return this.#serially(() => this.#handle(signal));
+  }
+
+  /**
+   * Runs negotiation steps one at a time: each awaits the browser, and an offer of ours interleaved with the
+   * handling of the remote side's could produce two answers.
+   */
+  #serially(step: () => Promise<void>): Promise<void> {
+    this.#chain = this.#chain.then(step).catch((error) => this.#fail(error));
     return this.#chain;
   }
 
@@ -98,16 +106,19 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     const pc = new Impl({ iceServers });
     this.#pc = pc;
     if (this.#closed) pc.close();
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        await pc.setLocalDescription();
-        if (pc.localDescription) this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
-      } catch (error) {
-        this.#fail(error);
-      } finally {
-        this.#makingOffer = false;
-      }
+    pc.onnegotiationneeded = () => {
+      this.#serially(async () => {
+        // The event was queued while stable, but a remote offer handled since would turn this offer into an
+        // answer: sending that too would answer twice.
+        if (this.#closed || pc.signalingState !== "stable") return;
+        try {
+          this.#makingOffer = true;
+          await pc.setLocalDescription();
+          if (pc.localDescription) this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+        } finally {
+          this.#makingOffer = false;
+        }
+      });
     };
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.#send({ rtc: "candidate", candidate: candidate.toJSON() });

@@ -43,7 +43,7 @@ declare global {
 
 let server: DevServer;
 let browser: Browser;
-let context: BrowserContext;
+let context: BrowserContext | undefined;
 let roomCounter = 0;
 
 describe.skipIf(!haveBrowser)("the demo in Chromium", () => {
@@ -56,6 +56,7 @@ describe.skipIf(!haveBrowser)("the demo in Chromium", () => {
   });
   afterEach(async () => {
     await context?.close();
+    context = undefined;
   });
 
   /** Opens the demo as `name` in a fresh room per test (the same room for every page of one test). */
@@ -121,6 +122,8 @@ describe.skipIf(!haveBrowser)("the demo in Chromium", () => {
     }
   });
 
+  // Regression: an offer of ours queued while the remote offer was being handled became a second answer, and the
+  // impolite side, already stable, failed on it; the chat never opened in about one run of three.
   it("ends in one working connection when both sides call at the same moment (glare)", async () => {
     const room = newRoom();
     const alice = await open("alice", room);
