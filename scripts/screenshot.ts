@@ -1,0 +1,56 @@
+/**
+ * Takes docs/screenshot.png: two Chromium pages join the demo, connect, chat and start their (fake) cameras.
+ * Usage: npm run screenshot   (needs Chromium; CHROMIUM_PATH overrides /usr/bin/chromium)
+ */
+import { chromium } from "playwright-core";
+import { startDevServer } from "../test/node/dev-server.js";
+
+const server = await startDevServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+  ],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 720, height: 900 } });
+  const [alice, bob] = [await context.newPage(), await context.newPage()];
+  await alice.goto(`${server.url}/#room=demo&name=alice&join=1`);
+  await bob.goto(`${server.url}/#room=demo&name=bob&join=1`);
+  await alice.locator('#peers li[data-peer="bob"] button').click();
+  for (const [page, remote] of [
+    [alice, "bob"],
+    [bob, "alice"],
+  ] as const) {
+    await page.locator(`.call[data-peer="${remote}"] .chat-input:not([disabled])`).waitFor({ timeout: 30_000 });
+  }
+  const say = async (page: typeof alice, remote: string, text: string) => {
+    await page.locator(`.call[data-peer="${remote}"] .chat-input`).fill(text);
+    await page.locator(`.call[data-peer="${remote}"] .chat-input`).press("Enter");
+  };
+  await say(alice, "bob", "Hi Bob! Can you see me?");
+  await say(bob, "alice", "Loud and clear, and I see you too.");
+  await alice.locator('.call[data-peer="bob"] .camera').click();
+  await bob.locator('.call[data-peer="alice"] .camera').click();
+  await alice.waitForFunction(
+    () => Number(document.querySelector(".stats")?.getAttribute("data-frames-decoded")) > 30,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  await alice.screenshot({ path: "docs/screenshot.png", fullPage: true });
+  console.log("wrote docs/screenshot.png");
+} finally {
+  await browser.close();
+  server.stop();
+}
