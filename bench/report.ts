@@ -138,9 +138,23 @@ export function renderTable(report: BenchReport): string {
       );
     }
   }
-  for (const r of report.results) if (r.error) lines.push(`! ${r.label}: ${r.error}`);
+  lines.push(...notes(report));
   if (report.cost) lines.push("", ...costLines(report.cost));
   return lines.join("\n");
+}
+
+/** What a reader must know to read the figures right: failures, and where the generator was the limit. */
+function notes(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.results) {
+    if (r.error) lines.push(`! ${r.label}: ${r.error}`);
+    if (r.s4?.generatorBound) {
+      lines.push(
+        `note: S4 for ${r.label} stopped where the load generator ran out of CPU; the server's own limit is higher.`,
+      );
+    }
+  }
+  return lines;
 }
 
 function hotPathLines(report: BenchReport): string[] {
@@ -193,6 +207,7 @@ export function renderMarkdown(report: BenchReport, path: string): void {
     `| --- | ${servers.map(() => "---:").join(" | ")} | ---: | ---: |`,
     ...rows,
     "",
+    ...notes(report).flatMap((line) => [line, ""]),
     "![Benchmark chart](benchmarks.svg)",
     "",
     "```text",

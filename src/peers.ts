@@ -112,7 +112,7 @@ export class Peers extends DurableObject<Env> {
         return;
       }
       const message = parsed.message;
-      this.#deliver(ws, this.#room.handle(ws, message));
+      this.#deliver(ws, this.#room.handle(ws, message), message.request_id);
       if (message.type === "register") this.#saveRegistration(ws);
     } catch (error) {
       this.#fail(ws, "message_failed", error);
@@ -140,7 +140,7 @@ export class Peers extends DurableObject<Env> {
   }
 
   /** Sends each outbound message, stringifying a broadcast once. A relay that cannot reach its target is answered. */
-  #deliver(origin: WebSocket, out: Outbound<WebSocket>[]): void {
+  #deliver(origin: WebSocket, out: Outbound<WebSocket>[], requestId?: string): void {
     let last: ServerMessage | undefined;
     let text = "";
     for (const { to, message } of out) {
@@ -151,7 +151,7 @@ export class Peers extends DurableObject<Env> {
       if (!sendQuietly(to, text) && message.type === "relay") {
         this.#send(
           origin,
-          errorMessage("unknown_peer", "the target peer is disconnecting; the relay was not delivered"),
+          errorMessage("unknown_peer", "the target peer is disconnecting; the relay was not delivered", requestId),
         );
       }
     }
