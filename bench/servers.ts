@@ -54,41 +54,14 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, workerd direct (Miniflare)",
     protocol: "seed",
     hasLimits: true,
-    start: (port, vars, cpu) =>
-      launch(
-        cpu,
-        "node",
-        [
-          ...tsx,
-          `${root}bench/servers/miniflare-main.ts`,
-          String(port),
-          `${root}src/worker.ts`,
-          "Peers",
-          JSON.stringify(vars),
-        ],
-        /READY/,
-        `ws://127.0.0.1:${port}/rooms/bench`,
-      ),
+    start: (port, vars, cpu) => miniflare(cpu, port, "src/worker.ts", "Peers", vars),
   },
   {
     id: "control-do",
     label: "control: minimal DO relay (workerd direct)",
     protocol: "seed",
     hasLimits: false,
-    start: (port, _vars, cpu) =>
-      launch(
-        cpu,
-        "node",
-        [
-          ...tsx,
-          `${root}bench/servers/miniflare-main.ts`,
-          String(port),
-          `${root}bench/control/worker.ts`,
-          "ControlPeers",
-        ],
-        /READY/,
-        `ws://127.0.0.1:${port}/rooms/bench`,
-      ),
+    start: (port, _vars, cpu) => miniflare(cpu, port, "bench/control/worker.ts", "ControlPeers", {}),
   },
   {
     id: "peerjs",
@@ -142,6 +115,19 @@ export const SERVERS: ServerSpec[] = [
       ),
   },
 ];
+
+/** A Worker served by workerd through Miniflare, in its own process (bench/servers/miniflare-main.ts). */
+function miniflare(cpu: string, port: number, entry: string, className: string, vars: Record<string, string>) {
+  const args = [
+    ...tsx,
+    `${root}bench/servers/miniflare-main.ts`,
+    String(port),
+    `${root}${entry}`,
+    className,
+    JSON.stringify(vars),
+  ];
+  return launch(cpu, "node", args, /READY/, `ws://127.0.0.1:${port}/rooms/bench`);
+}
 
 async function launch(
   cpu: string,

@@ -3,24 +3,11 @@
  * Usage: npm run screenshot   (needs Chromium; CHROMIUM_PATH overrides /usr/bin/chromium)
  */
 import { chromium } from "playwright-core";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/e2e/chromium.js";
 import { startDevServer } from "../test/node/dev-server.js";
 
 const server = await startDevServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 try {
   const context = await browser.newContext({ viewport: { width: 720, height: 900 } });
   const [alice, bob] = [await context.newPage(), await context.newPage()];

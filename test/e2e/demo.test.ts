@@ -3,32 +3,16 @@
  * channel, video from fake devices, both calling at once, and a cut signaling socket. Skipped, saying so, when no
  * Chromium is installed, unless REQUIRE_BROWSER is set (CI sets it).
  */
-import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../node/dev-server.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
 
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveBrowser = existsSync(executablePath);
-if (!haveBrowser) {
+if (!haveChromium) {
   if (process.env.REQUIRE_BROWSER)
-    throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${executablePath}`);
-  console.warn(`e2e: SKIPPED, no Chromium at ${executablePath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+    throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM_PATH}`);
+  console.warn(`e2e: SKIPPED, no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 }
-
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  // Host candidates as plain loopback addresses, so two pages on one machine can connect.
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-  "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream",
-];
 
 /** What the tests read of the page's `window.demo` (see demo/app.ts). */
 declare global {
@@ -46,9 +30,12 @@ let browser: Browser;
 let context: BrowserContext | undefined;
 let roomCounter = 0;
 
-describe.skipIf(!haveBrowser)("the demo in Chromium", () => {
+describe.skipIf(!haveChromium)("the demo in Chromium", () => {
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startDevServer(), chromium.launch({ executablePath, args: FLAGS })]);
+    [server, browser] = await Promise.all([
+      startDevServer(),
+      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
+    ]);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

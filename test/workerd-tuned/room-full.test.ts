@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshRoom, registered, wsConnect } from "../workerd/ws-connect.js";
+import { freshRoom, registerEventually, registered, wsConnect } from "../workerd/ws-connect.js";
 
 // This project runs with MAX_PEERS_PER_ROOM = 3 (see vitest.config.ts).
 describe("room_full", () => {
@@ -16,13 +16,6 @@ describe("room_full", () => {
     const peers = await Promise.all(["a", "b", "c"].map((id) => registered(id, room)));
     peers[0]?.close();
     await peers[0]?.closed();
-    for (let attempt = 0; ; attempt++) {
-      const next = await wsConnect(`/rooms/${room}`);
-      next.send({ type: "register", peer_id: "d" });
-      const answer = await next.next();
-      if (answer.type === "registered") break;
-      expect(answer).toMatchObject({ code: "room_full" });
-      if (attempt > 50) throw new Error("the room never made space");
-    }
+    await registerEventually("d", room, "room_full");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freshRoom, registered, wsConnect } from "./ws-connect.js";
+import { freshRoom, registerEventually, registered, wsConnect } from "./ws-connect.js";
 
 describe("register", () => {
   it("answers with registered, the other peers and the revision, echoing request_id", async () => {
@@ -51,15 +51,7 @@ describe("register", () => {
     const first = await registered("alice", room);
     first.close();
     await first.closed();
-    // The close is handled by the room asynchronously; retry until it is.
-    for (let attempt = 0; ; attempt++) {
-      const again = await wsConnect(`/rooms/${room}`);
-      again.send({ type: "register", peer_id: "alice" });
-      const answer = await again.next();
-      if (answer.type === "registered") break;
-      expect(answer).toMatchObject({ code: "peer_id_taken" });
-      if (attempt > 50) throw new Error("the closed peer was never removed");
-    }
+    await registerEventually("alice", room, "peer_id_taken");
   });
 });
 

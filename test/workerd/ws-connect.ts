@@ -107,6 +107,22 @@ export async function registered(
   return socket;
 }
 
+/**
+ * Registers `peerId` in `room` once the room lets it, retrying while it answers `refusal`: a closed socket is
+ * removed by the room asynchronously, after the client has seen its close.
+ */
+export async function registerEventually(peerId: string, room: string, refusal: string): Promise<TestSocket> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const socket = await wsConnect(`/rooms/${room}`);
+    socket.send({ type: "register", peer_id: peerId });
+    const answer = await socket.next();
+    if (answer.type === "registered") return socket;
+    if (answer.type !== "error" || answer.code !== refusal)
+      throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
+  }
+  throw new Error(`${peerId} was still refused with ${refusal} after 50 attempts`);
+}
+
 /** Closes every socket a test left open, so that no room keeps a peer into the next test. */
 export function closeAll(): void {
   for (const ws of open) {
