@@ -18,7 +18,12 @@ const S3_CONFIGS = [
 
 function metrics(report: BenchReport): Metric[] {
   const list: Metric[] = [
-    { name: "S1 connections/s to 1,000 peers", unit: "/s", better: "higher", get: (r) => r.s1?.connectionsPerSecond },
+    {
+      name: `S1 connections/s to ${report.results.find((r) => r.s1)?.s1?.peers ?? "?"} peers`,
+      unit: "/s",
+      better: "higher",
+      get: (r) => r.s1?.connectionsPerSecond,
+    },
     { name: "S1 time to registered p50", unit: "ms", better: "lower", get: (r) => r.s1?.registered.p50 },
     { name: "S1 time to registered p99", unit: "ms", better: "lower", get: (r) => r.s1?.registered.p99 },
     { name: "S1 failures", unit: "", better: "lower", get: (r) => r.s1?.failures },

@@ -308,8 +308,15 @@ async function oneCall(
     send(caller, callee.id, { kind: "offer", ...payload(4096, 0, 0) });
     for (let c = 0; c < CANDIDATES; c++) send(caller, callee.id, { kind: "candidate", ...payload(250, c, 0) });
   });
-  const timeout = sleep(15_000).then(() => Promise.reject(new Error("call timed out")));
-  await Promise.race([finished, timeout]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("call timed out")), 15_000);
+  });
+  try {
+    await Promise.race([finished, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   const setupMs = now() - arrival;
   await Promise.all([caller.close(), callee.close()]);
   return setupMs;
