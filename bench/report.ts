@@ -232,12 +232,12 @@ export function renderMarkdown(report: BenchReport, path: string): void {
   writeFileSync(path, next);
 }
 
-/** Three small bar charts (higher is better): S1 connections/s, S4 relays/s, S5 call setups/s. */
+/** Four small bar charts: S1 connections/s, S4 relays/s, S5 call setups/s, and S3's round trip. */
 export function renderSvg(report: BenchReport): string {
   const panels: Array<[string, (r: ServerResult) => number | undefined]> = [
-    ["S1 connections/s", (r) => r.s1?.connectionsPerSecond],
-    ["S4 sustained relays/s", (r) => r.s4?.maxSustainedRate],
-    ["S5 call setups/s", (r) => r.s5?.maxSetupsPerSecond],
+    ["S1 connections/s (higher is better)", (r) => r.s1?.connectionsPerSecond],
+    ["S4 sustained relays/s (higher is better)", (r) => r.s4?.maxSustainedRate],
+    ["S5 call setups/s (higher is better)", (r) => r.s5?.maxSetupsPerSecond],
     [
       "S3 RTT p50, 1 pair, 250 B (ms, lower is better)",
       (r) => r.s3?.find((s) => s.pairs === 1 && s.bytes === 250)?.rtt.p50,

@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --servers a,b]`: starts every server on loopback, drives the same scenarios
- * against each in one run, prints the table, and writes bench/results/latest.json, docs/benchmarks.md's results
- * and docs/benchmarks.svg.
+ * `npm run bench`: starts every server on loopback, drives the same scenarios against each in one run, prints the
+ * table, and writes bench/results/latest.json, docs/benchmarks.md's results and docs/benchmarks.svg.
+ * Options: --quick, --servers=a,b, --scenarios=S1,S4, and --render (render the last run again, measure nothing).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { billPerCall, freePlanPerDay, idleDesigns, paidDollarsPerMillion, pollingBillPerCall } from "./cost-model.js";
@@ -203,7 +203,19 @@ function costs(results: ServerResult[]) {
   };
 }
 
+/** Writes the table, docs/benchmarks.md's results and the chart for `report`. */
+function publish(report: BenchReport): void {
+  writeFileSync(`${root}docs/benchmarks.svg`, renderSvg(report));
+  renderMarkdown(report, `${root}docs/benchmarks.md`);
+  console.log(renderTable(report));
+}
+
 async function main(): Promise<void> {
+  if (args.includes("--render")) {
+    // Renders the last run again (after a change to the report's layout), without measuring anything.
+    publish(JSON.parse(readFileSync(`${root}bench/results/latest.json`, "utf8")) as BenchReport);
+    return;
+  }
   pinSelf();
   const specs = SERVERS.filter((s) => !only || only.includes(s.id));
   const startedAt = new Date();
