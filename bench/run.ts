@@ -11,18 +11,17 @@ import { billPerCall, freePlanPerDay, idleDesigns, paidDollarsPerMillion, pollin
 import { type HotPathResult, hotPath } from "./hot-path.js";
 import { selfCpuSeconds } from "./proc.js";
 import { renderMarkdown, renderSvg, renderTable } from "./report.js";
+import { type S5Result, s5CallSetups } from "./scenario-calls.js";
+import type { Target } from "./scenario-kit.js";
 import {
   type S1Result,
   type S2Result,
   type S3Result,
   type S4Result,
-  type S5Result,
   s1ConnectRegister,
   s2IdleMemory,
   s3PingPong,
   s4Throughput,
-  s5CallSetups,
-  type Target,
 } from "./scenarios.js";
 import { type RunningServer, SERVERS, type ServerSpec } from "./servers.js";
 

@@ -10,12 +10,9 @@ export {
 } from "./peer-session.js";
 export {
   type ConnectionState,
-  roomUrl,
   SignalingClient,
   type SignalingClientOptions,
-  SignalingError,
-  type SignalingErrorCode,
   type SignalingEvents,
-  type WebSocketConstructor,
-  type WebSocketLike,
 } from "./signaling-client.js";
+export { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
+export { roomUrl, type WebSocketConstructor, type WebSocketLike } from "./websocket.js";

@@ -3,31 +3,15 @@
  * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
-import {
-  type ErrorCode,
-  type PeersMessage,
-  PING_TEXT,
-  type RegisteredMessage,
-  type ServerMessage,
-} from "../protocol.js";
+import { type PeersMessage, PING_TEXT, type RegisteredMessage, type ServerMessage } from "../protocol.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Emitter } from "./emitter.js";
+import { Keepalive } from "./keepalive.js";
+import { PendingRequests } from "./pending-requests.js";
+import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
+import { roomUrl, type WebSocketConstructor, type WebSocketLike } from "./websocket.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
-
-/** The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow. */
-export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full";
-
-export class SignalingError extends Error {
-  override name = "SignalingError";
-  constructor(
-    readonly code: SignalingErrorCode,
-    message: string,
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface SignalingEvents extends Record<string, unknown> {
   relay: { from: string; data: unknown };
@@ -39,18 +23,6 @@ export interface SignalingEvents extends Record<string, unknown> {
   /** Errors that answer no pending promise, e.g. a relay to a peer that has left (`unknown_peer`). */
   error: SignalingError;
 }
-
-/** What the client needs of a WebSocket: the browser's and the `ws` package's both fit. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export interface SignalingClientOptions {
   /** The server, e.g. `wss://signal.example.com` (http(s) URLs are turned into ws(s)). */
@@ -77,15 +49,6 @@ type Outgoing =
   | { type: "relay"; to: string; data: unknown; request_id: string }
   | { type: "list_peers"; request_id: string };
 
-interface Pending {
-  message: Outgoing;
-  resolve(message: ServerMessage): void;
-  reject(error: SignalingError): void;
-  timer: ReturnType<typeof setTimeout>;
-  /** The socket generation it was last sent on; resent if that socket died before the answer. */
-  sentOn: number;
-}
-
 /** Errors after which registering again cannot succeed: the client gives up rather than retry forever. */
 const FATAL: ReadonlySet<SignalingErrorCode> = new Set(["invalid_peer_id", "already_registered", "invalid_message"]);
 
@@ -104,10 +67,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #registerId = "";
   #registered = false;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
-  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #keepalive: Keepalive;
   readonly #queue: Outgoing[] = [];
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending: PendingRequests<Outgoing>;
   #connecting:
     | { promise: Promise<RegisteredMessage>; resolve(m: RegisteredMessage): void; reject(e: SignalingError): void }
     | undefined;
@@ -132,6 +94,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       maxQueue: options.maxQueue ?? 256,
     };
+    this.#keepalive = new Keepalive(this.#options.keepaliveMs, this.#options.pongTimeoutMs);
+    this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
   }
 
   get state(): ConnectionState {
@@ -187,11 +151,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const closed = new SignalingError("closed", "the client was closed");
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(closed);
-    }
-    this.#pending.clear();
+    this.#pending.rejectAll(closed);
     this.#queue.length = 0;
     this.#setState("closed");
   }
@@ -210,7 +170,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         presence: this.#options.presence,
         request_id: this.#registerId,
       });
-      this.#startKeepalive();
+      this.#keepalive.start(
+        () => this.#sendRaw(PING_TEXT),
+        () => this.#onSocketLost(),
+      );
     };
     ws.onmessage = (event) => {
       if (generation === this.#generation) this.#onMessage(String(event.data));
@@ -236,9 +199,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         break;
       case "peers":
       case "pong":
-        clearTimeout(this.#pongTimer);
-        this.#pongTimer = undefined;
-        if (message.request_id) this.#settle(message.request_id, message);
+        this.#keepalive.pong();
+        if (message.request_id) this.#pending.resolve(message.request_id, message);
         break;
       case "relay":
         this.emit("relay", { from: message.from, data: message.data });
@@ -261,9 +223,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#registered = true;
     this.#attempt = 0;
     this.#setState("open");
-    for (const pending of this.#pending.values()) {
-      if (pending.sentOn !== this.#generation) this.#sendPending(pending);
-    }
+    for (const pending of this.#pending.unsentOn(this.#generation)) this.#sendPending(pending);
     for (const message of this.#queue.splice(0)) this.#sendNow(message);
     this.#connecting?.resolve(message);
     this.#connecting = undefined;
@@ -275,13 +235,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.#onRegisterFailed(error);
       return;
     }
-    if (error.requestId && this.#pending.has(error.requestId)) {
-      const pending = this.#pending.get(error.requestId);
-      this.#pending.delete(error.requestId);
-      clearTimeout(pending?.timer);
-      pending?.reject(error);
-      return;
-    }
+    if (error.requestId && this.#pending.reject(error.requestId, error)) return;
     this.emit("error", error);
   }
 
@@ -322,7 +276,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   /** Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. */
   #abandonSocket(): void {
-    this.#stopKeepalive();
+    this.#keepalive.stop();
     const socket = this.#socket;
     this.#socket = undefined;
     this.#registered = false;
@@ -339,50 +293,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
   }
 
-  #startKeepalive(): void {
-    this.#stopKeepalive();
-    this.#keepaliveTimer = setInterval(() => {
-      if (this.#pongTimer) return;
-      this.#sendRaw(PING_TEXT);
-      this.#pongTimer = setTimeout(() => {
-        this.#pongTimer = undefined;
-        this.#onSocketLost();
-      }, this.#options.pongTimeoutMs);
-    }, this.#options.keepaliveMs);
-  }
-
-  #stopKeepalive(): void {
-    clearInterval(this.#keepaliveTimer);
-    clearTimeout(this.#pongTimer);
-    this.#keepaliveTimer = this.#pongTimer = undefined;
-  }
-
   #request(message: Outgoing): Promise<ServerMessage> {
     if (this.#final) return Promise.reject(new SignalingError("closed", "the client was closed"));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(message.request_id);
-        reject(
-          new SignalingError("timeout", `no answer to ${message.type} within ${this.#options.requestTimeoutMs} ms`),
-        );
-      }, this.#options.requestTimeoutMs);
-      const pending: Pending = { message, resolve, reject, timer, sentOn: -1 };
-      this.#pending.set(message.request_id, pending);
-      if (this.#registered) this.#sendPending(pending);
-    });
+    const { promise, entry } = this.#pending.add(message);
+    if (this.#registered) this.#sendPending(entry);
+    return promise;
   }
 
-  #sendPending(pending: Pending): void {
+  #sendPending(pending: { message: Outgoing; sentOn: number }): void {
     pending.sentOn = this.#generation;
     this.#sendNow(pending.message);
-  }
-
-  #settle(requestId: string, message: ServerMessage): void {
-    const pending = this.#pending.get(requestId);
-    if (!pending) return;
-    this.#pending.delete(requestId);
-    clearTimeout(pending.timer);
-    pending.resolve(message);
   }
 
   #enqueue(message: Outgoing): void {
@@ -418,13 +338,4 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#state = state;
     this.emit("state", state);
   }
-}
-
-/** `base` plus the room's path; http(s) becomes ws(s). */
-export function roomUrl(base: string, room?: string): string {
-  const url = new URL(base);
-  if (url.protocol === "http:") url.protocol = "ws:";
-  if (url.protocol === "https:") url.protocol = "wss:";
-  if (room !== undefined) url.pathname = `/rooms/${encodeURIComponent(room)}`;
-  return url.toString();
 }
