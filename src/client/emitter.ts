@@ -12,6 +12,15 @@ export class Emitter<Events extends Record<string, unknown>> {
     return () => this.off(event, listener);
   }
 
+  /** Like `on`, for the next event only. */
+  once<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
+    const off = this.on(event, (payload) => {
+      off();
+      listener(payload);
+    });
+    return off;
+  }
+
   off<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): void {
     this.#listeners.get(event)?.delete(listener as (payload: never) => void);
   }

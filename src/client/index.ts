@@ -1,5 +1,6 @@
 /** The client SDK: `import { SignalingClient, PeerSession } from "<package>/client"`. */
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+export type { SignalingClientOptions } from "./client-options.js";
 export { Emitter } from "./emitter.js";
 export {
   isSessionSignal,
@@ -11,7 +12,6 @@ export {
 export {
   type ConnectionState,
   SignalingClient,
-  type SignalingClientOptions,
   type SignalingEvents,
 } from "./signaling-client.js";
 export { SignalingError, type SignalingErrorCode } from "./signaling-error.js";

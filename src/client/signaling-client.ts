@@ -4,12 +4,13 @@
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
 import { type PeersMessage, PING_TEXT, type RegisteredMessage, type ServerMessage } from "../protocol.js";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { backoffDelay } from "./backoff.js";
+import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
 import { Emitter } from "./emitter.js";
 import { Keepalive } from "./keepalive.js";
 import { PendingRequests } from "./pending-requests.js";
 import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
-import { roomUrl, type WebSocketConstructor, type WebSocketLike } from "./websocket.js";
+import { roomUrl, type WebSocketLike } from "./websocket.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -24,27 +25,6 @@ export interface SignalingEvents extends Record<string, unknown> {
   error: SignalingError;
 }
 
-export interface SignalingClientOptions {
-  /** The server, e.g. `wss://signal.example.com` (http(s) URLs are turned into ws(s)). */
-  url: string;
-  /** The room to join; the server's `default` room when omitted. */
-  room?: string;
-  peerId: string;
-  /** Receive `peer-joined` and `peer-left`. */
-  presence?: boolean;
-  /** A WebSocket constructor; defaults to the global one (Node 20 has none: pass `ws`'s). */
-  WebSocket?: WebSocketConstructor;
-  backoff?: BackoffOptions;
-  /** How often to send a keepalive ping, in ms. */
-  keepaliveMs?: number;
-  /** A connection whose pong has not come back this long after a ping is taken as dead, in ms. */
-  pongTimeoutMs?: number;
-  /** How long a request waits for its answer, in ms. */
-  requestTimeoutMs?: number;
-  /** How many messages may wait while the client is reconnecting. */
-  maxQueue?: number;
-}
-
 type Outgoing =
   | { type: "relay"; to: string; data: unknown; request_id: string }
   | { type: "list_peers"; request_id: string };
@@ -56,8 +36,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   readonly peerId: string;
   readonly room: string | undefined;
   readonly url: string;
-  readonly #options: Required<Omit<SignalingClientOptions, "room" | "WebSocket">>;
-  readonly #WebSocket: WebSocketConstructor;
+  readonly #options: ResolvedOptions;
   #state: ConnectionState = "closed";
   #final = false;
   #socket: WebSocketLike | undefined;
@@ -66,6 +45,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #counter = 0;
   #registerId = "";
   #registered = false;
+  #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #keepalive: Keepalive;
   readonly #queue: Outgoing[] = [];
@@ -79,21 +59,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.peerId = options.peerId;
     this.room = options.room;
     this.url = roomUrl(options.url, options.room);
-    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocketImpl) {
-      throw new Error("no WebSocket implementation: pass options.WebSocket (on Node 20, the `ws` package's)");
-    }
-    this.#WebSocket = WebSocketImpl;
-    this.#options = {
-      url: options.url,
-      peerId: options.peerId,
-      presence: options.presence ?? false,
-      backoff: options.backoff ?? DEFAULT_BACKOFF,
-      keepaliveMs: options.keepaliveMs ?? 25_000,
-      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      maxQueue: options.maxQueue ?? 256,
-    };
+    this.#options = resolveOptions(options);
     this.#keepalive = new Keepalive(this.#options.keepaliveMs, this.#options.pongTimeoutMs);
     this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
   }
@@ -110,6 +76,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   connect(): Promise<RegisteredMessage> {
     if (this.#final) return Promise.reject(new SignalingError("closed", "this client was closed; create a new one"));
     if (this.#connecting) return this.#connecting.promise;
+    // Already started: answer with the registration in force, or the next one while reconnecting.
+    if (this.#lastRegistered && this.#registered) return Promise.resolve(this.#lastRegistered);
+    if (this.#lastRegistered) return new Promise((resolve) => this.once("registered", resolve));
     let resolve!: (m: RegisteredMessage) => void;
     let reject!: (e: SignalingError) => void;
     const promise = new Promise<RegisteredMessage>((res, rej) => {
@@ -158,7 +127,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #open(): void {
     const generation = ++this.#generation;
-    const ws = new this.#WebSocket(this.url);
+    const ws = new this.#options.WebSocket(this.url);
     this.#socket = ws;
     this.#registered = false;
     ws.onopen = () => {
@@ -221,6 +190,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #onRegistered(message: RegisteredMessage): void {
     this.#registered = true;
+    this.#lastRegistered = message;
     this.#attempt = 0;
     this.#setState("open");
     for (const pending of this.#pending.unsentOn(this.#generation)) this.#sendPending(pending);

@@ -61,6 +61,17 @@ describe("SignalingClient", () => {
     expect(states).toEqual(["connecting", "open"]);
   });
 
+  // Regression: connect() called again after registering opened a second socket, which the room refused as
+  // peer_id_taken, closing the client.
+  it("answers connect() called again with the registration in force, on the same socket", async () => {
+    const alice = client("alice", freshRoom());
+    const first = await alice.connect();
+    const opened = sockets.length;
+    expect(await alice.connect()).toEqual(first);
+    expect(sockets.length).toBe(opened);
+    expect(alice.state).toBe("open");
+  });
+
   it("matches concurrent requests to their answers by request_id", async () => {
     const room = freshRoom();
     const alice = client("alice", room);

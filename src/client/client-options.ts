@@ -1,0 +1,46 @@
+/** The signaling client's options, and their defaults. */
+import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
+import type { WebSocketConstructor } from "./websocket.js";
+
+export interface SignalingClientOptions {
+  /** The server, e.g. `wss://signal.example.com` (http(s) URLs are turned into ws(s)). */
+  url: string;
+  /** The room to join; the server's `default` room when omitted. */
+  room?: string;
+  peerId: string;
+  /** Receive `peer-joined` and `peer-left`. */
+  presence?: boolean;
+  /** A WebSocket constructor; defaults to the global one (Node 20 has none: pass `ws`'s). */
+  WebSocket?: WebSocketConstructor;
+  backoff?: BackoffOptions;
+  /** How often to send a keepalive ping, in ms. */
+  keepaliveMs?: number;
+  /** A connection whose pong has not come back this long after a ping is taken as dead, in ms. */
+  pongTimeoutMs?: number;
+  /** How long a request waits for its answer, in ms. */
+  requestTimeoutMs?: number;
+  /** How many messages may wait while the client is reconnecting. */
+  maxQueue?: number;
+}
+
+export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket">> & {
+  WebSocket: WebSocketConstructor;
+};
+
+export function resolveOptions(options: SignalingClientOptions): ResolvedOptions {
+  const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocketImpl) {
+    throw new Error("no WebSocket implementation: pass options.WebSocket (on Node 20, the `ws` package's)");
+  }
+  return {
+    url: options.url,
+    peerId: options.peerId,
+    WebSocket: WebSocketImpl,
+    presence: options.presence ?? false,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    keepaliveMs: options.keepaliveMs ?? 25_000,
+    pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    maxQueue: options.maxQueue ?? 256,
+  };
+}
