@@ -3,6 +3,7 @@
  * Workers and Durable Objects pricing pages state them (checked 2026-11); marginal prices ignore the paid plan's
  * monthly inclusions, so dollar figures are an upper bound.
  */
+import type { ServerResult } from "./report-types.js";
 import { round } from "./stats.js";
 
 export const PRICING = {
@@ -126,3 +127,31 @@ export function pollingBillPerCall(windowSeconds = 3, intervalSeconds = 1.5): Bi
   const posts = 2;
   return { workerRequests: polls + posts, doRequests: 0, rowsRead: 0, rowsWritten: 0, gbSeconds: 0 };
 }
+
+/** The cost model applied to the S5 call setups this project's server measured (workerd direct if it ran). */
+export function costSummary(results: ServerResult[]) {
+  const ours = results.find((r) => r.id === "workerd") ?? results.find((r) => r.id === "wrangler-dev");
+  const usage = ours?.s5?.usage;
+  const calls = ours?.s5?.steps.reduce((sum, s) => sum + s.completed, 0) ?? 0;
+  if (!usage || calls === 0) return undefined;
+  const bill = billPerCall(usage.clientMessages / calls, usage.serverCpuSeconds / calls);
+  const polling = pollingBillPerCall();
+  const per1000 = (b: typeof bill) =>
+    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round(v * 1000 * 100) / 100]));
+  return {
+    measuredOn: ours?.id,
+    messagesPerCall: Math.round((usage.clientMessages / calls) * 10) / 10,
+    cpuMsPerCall: Math.round((usage.serverCpuSeconds / calls) * 1e5) / 100,
+    per1000Calls: per1000(bill),
+    freePlan: freePlanPerDay(bill),
+    paidDollarsPerMillionCalls: paidDollarsPerMillion(bill),
+    polling: {
+      per1000Calls: per1000(polling),
+      freePlan: freePlanPerDay(polling),
+      paidDollarsPerMillionCalls: paidDollarsPerMillion(polling),
+    },
+    idle: idleDesigns(),
+  };
+}
+
+export type CostSummary = NonNullable<ReturnType<typeof costSummary>>;

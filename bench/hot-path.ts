@@ -1,14 +1,14 @@
 /**
- * The relay hot path in isolation, in this process: what the room does per relayed message (parse, validate,
- * rate-check, route, stringify) against what the control does (parse, route, stringify). Alternating rounds
- * on one core keep the ratio steady where whole-server figures are noisy.
+ * The relay hot path in isolation, in this process: the project's own pipeline (rate check, decode, room, encode,
+ * send) over a transport that only counts, against what the control does (parse, route, stringify). Alternating
+ * rounds on one core keep the ratio steady where whole-server figures are noisy.
  */
-import { DEFAULT_LIMITS } from "../src/limits.js";
-import { parseClientMessage } from "../src/protocol.js";
-import { TokenBucket } from "../src/rate-limit.js";
-import { Revision } from "../src/revision.js";
-import { Room } from "../src/room.js";
-import { payload } from "./adapters.js";
+import { seedCodec } from "../src/core/codecs/seed.js";
+import { DEFAULT_LIMITS } from "../src/core/limits.js";
+import { Pipeline } from "../src/core/pipeline.js";
+import { Revision } from "../src/core/revision.js";
+import { Room } from "../src/core/room.js";
+import { payload } from "./protocols/seed.js";
 
 export interface HotPathResult {
   bytes: number;
@@ -19,21 +19,33 @@ export interface HotPathResult {
 
 export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathResult {
   const frame = JSON.stringify({ type: "relay", to: "bob", data: payload(bytes, 1, 1) });
-  const limits = { ...DEFAULT_LIMITS, ratePerSecond: 1e9, rateBurst: 1e9 };
-  const room = new Room<string>(limits, new Revision({ load: () => 0, save: () => {} }));
-  room.handle("a", { type: "register", peer_id: "alice" });
-  room.handle("b", { type: "register", peer_id: "bob" });
-  const bucket = new TokenBucket(limits, 0);
-  const controlPeers = new Map([["bob", "b"]]);
   let sink = 0;
+  let clock = 0;
+  const pipeline = new Pipeline<{ name: string }>({
+    room: new Room(new Revision({ load: () => 0, save: () => {} })),
+    codec: seedCodec,
+    limits: { ...DEFAULT_LIMITS, ratePerSecond: 1e9, rateBurst: 1e9 },
+    roomName: "bench",
+    now: () => clock++,
+    transport: {
+      send: (_to, text) => {
+        sink += text.length;
+        return true;
+      },
+      close: () => {},
+      save: () => {},
+      countConnections: () => 2,
+    },
+  });
+  const [alice, bob] = [{ name: "alice" }, { name: "bob" }];
+  pipeline.open(alice);
+  pipeline.open(bob);
+  pipeline.message(alice, JSON.stringify({ type: "register", peer_id: "alice" }));
+  pipeline.message(bob, JSON.stringify({ type: "register", peer_id: "bob" }));
+  const controlPeers = new Map([["bob", "b"]]);
 
   const ours = () => {
-    for (let i = 0; i < perRound; i++) {
-      bucket.take(i);
-      const parsed = parseClientMessage(frame, limits.maxMessageBytes);
-      if (!parsed.ok) throw new Error(parsed.error.error);
-      for (const out of room.handle("a", parsed.message)) sink += JSON.stringify(out.message).length;
-    }
+    for (let i = 0; i < perRound; i++) pipeline.message(alice, frame);
   };
   const control = () => {
     for (let i = 0; i < perRound; i++) {

@@ -1,6 +1,6 @@
 /** Renders a benchmark report: the terminal table, the results part of docs/benchmarks.md, and the SVG chart. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { BenchReport, ServerResult } from "./run.js";
+import type { BenchReport, ServerResult } from "./report-types.js";
 
 interface Metric {
   name: string;
@@ -256,7 +256,7 @@ export function renderSvg(report: BenchReport): string {
     report.results.forEach((r, j) => {
       const y = y0 + 26 + j * (barHeight + 4);
       const w = Math.max(1, ((values[j] ?? 0) / max) * chartWidth);
-      const ours = r.id === "workerd" || r.id === "wrangler-dev";
+      const ours = r.id === "workerd" || r.id === "wrangler-dev" || r.id === "serve";
       parts.push(
         `<text x="${labelWidth - 6}" y="${y + 13}" text-anchor="end">${escapeXml(r.label)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${ours ? "#f38020" : "#8a9bb0"}"/>`,

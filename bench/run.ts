@@ -7,22 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { billPerCall, freePlanPerDay, idleDesigns, paidDollarsPerMillion, pollingBillPerCall } from "./cost-model.js";
-import { type HotPathResult, hotPath } from "./hot-path.js";
+import { costSummary } from "./cost-model.js";
+import { hotPath } from "./hot-path.js";
 import { selfCpuSeconds } from "./proc.js";
 import { renderMarkdown, renderSvg, renderTable } from "./report.js";
-import { type S5Result, s5CallSetups } from "./scenario-calls.js";
+import type { BenchReport, ServerResult } from "./report-types.js";
+import { s5CallSetups } from "./scenario-calls.js";
 import type { Target } from "./scenario-kit.js";
-import {
-  type S1Result,
-  type S2Result,
-  type S3Result,
-  type S4Result,
-  s1ConnectRegister,
-  s2IdleMemory,
-  s3PingPong,
-  s4Throughput,
-} from "./scenarios.js";
+import { type S3Result, s1ConnectRegister, s2IdleMemory, s3PingPong, s4Throughput } from "./scenarios.js";
 import { type RunningServer, SERVERS, type ServerSpec } from "./servers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -62,18 +54,6 @@ const PLAN = quick
       s5: [10, 25, 50, 100, 150, 200, 300, 400, 600],
       s5StepMs: 5_000,
     };
-
-export interface ServerResult {
-  id: string;
-  label: string;
-  s1?: S1Result;
-  s2?: S2Result[];
-  s3?: S3Result[];
-  s4?: S4Result;
-  s5?: S5Result;
-  generatorCpuShare?: number;
-  error?: string;
-}
 
 // The load generator takes core 0, servers core 1, so neither steals the other's cycles.
 const GENERATOR_CPU = "0";
@@ -177,31 +157,6 @@ async function benchServer(spec: ServerSpec): Promise<ServerResult> {
   return result;
 }
 
-function costs(results: ServerResult[]) {
-  const ours = results.find((r) => r.id === "workerd") ?? results.find((r) => r.id === "wrangler-dev");
-  const usage = ours?.s5?.usage;
-  const calls = ours?.s5?.steps.reduce((sum, s) => sum + s.completed, 0) ?? 0;
-  if (!usage || calls === 0) return undefined;
-  const bill = billPerCall(usage.clientMessages / calls, usage.serverCpuSeconds / calls);
-  const polling = pollingBillPerCall();
-  const per1000 = (b: typeof bill) =>
-    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round(v * 1000 * 100) / 100]));
-  return {
-    measuredOn: ours?.id,
-    messagesPerCall: Math.round((usage.clientMessages / calls) * 10) / 10,
-    cpuMsPerCall: Math.round((usage.serverCpuSeconds / calls) * 1e5) / 100,
-    per1000Calls: per1000(bill),
-    freePlan: freePlanPerDay(bill),
-    paidDollarsPerMillionCalls: paidDollarsPerMillion(bill),
-    polling: {
-      per1000Calls: per1000(polling),
-      freePlan: freePlanPerDay(polling),
-      paidDollarsPerMillionCalls: paidDollarsPerMillion(polling),
-    },
-    idle: idleDesigns(),
-  };
-}
-
 /** Writes the table, docs/benchmarks.md's results and the chart for `report`. */
 function publish(report: BenchReport): void {
   writeFileSync(`${root}docs/benchmarks.svg`, renderSvg(report));
@@ -237,7 +192,7 @@ async function main(): Promise<void> {
     plan: PLAN,
     hotPath: hot,
     results,
-    cost: costs(results),
+    cost: costSummary(results),
   };
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
@@ -248,16 +203,5 @@ async function main(): Promise<void> {
     `\nWrote bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg (${report.durationSeconds} s).`,
   );
 }
-
-export type BenchReport = {
-  mode: string;
-  date: string;
-  durationSeconds: number;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
-  raisedLimitsForS3S4: Record<string, string>;
-  hotPath: HotPathResult[];
-  results: ServerResult[];
-  cost: ReturnType<typeof costs>;
-};
 
 await main();

@@ -1,8 +1,9 @@
 /**
  * S5, call setups: calls arrive as a Poisson stream, and each does what a real call does through the server.
  */
-import { type BenchPeer, connectPeer, payload, type RelayData } from "./adapters.js";
+
 import { treeCpuSeconds } from "./proc.js";
+import { type BenchPeer, connectPeer, payload, type RelayData } from "./protocols/index.js";
 import { now, sleep, type Target, type Usage, usageOf } from "./scenario-kit.js";
 import { poissonGapMs, round, type Summary, summarize } from "./stats.js";
 

@@ -1,7 +1,8 @@
 /** What every scenario shares: the server under test, the counts for the cost model, and peer helpers. */
-import { type BenchPeer, connectPeer } from "./adapters.js";
+
 import { treeCpuSeconds } from "./proc.js";
-import type { Protocol } from "./servers.js";
+import type { Protocol } from "./protocols/index.js";
+import { type BenchPeer, connectPeer } from "./protocols/index.js";
 import { round } from "./stats.js";
 
 export interface Target {

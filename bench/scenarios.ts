@@ -2,8 +2,9 @@
  * Scenarios S1 to S4, written once against the protocol adapters (S5, call setups, is in scenario-calls.ts).
  * Each returns its figures and the message counts the cost model needs.
  */
-import { type BenchPeer, payload } from "./adapters.js";
+
 import { treeCpuSeconds, treeRss } from "./proc.js";
+import { type BenchPeer, payload } from "./protocols/index.js";
 import { closeAll, ids, now, openPeers, sleep, type Target, type Usage, usageOf } from "./scenario-kit.js";
 import { round, type Summary, summarize } from "./stats.js";
 

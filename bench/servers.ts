@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-export type Protocol = "seed" | "peerjs" | "y-webrtc";
+import type { Protocol } from "./protocols/index.js";
 
 export interface ServerSpec {
   id: string;
@@ -54,7 +54,27 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, workerd direct (Miniflare)",
     protocol: "seed",
     hasLimits: true,
-    start: (port, vars, cpu) => miniflare(cpu, port, "src/worker.ts", "Peers", vars),
+    start: (port, vars, cpu) => miniflare(cpu, port, "src/cloudflare/worker.ts", "Peers", vars),
+  },
+  {
+    id: "serve",
+    label: "this project, npm run serve (self-hosted workerd)",
+    protocol: "seed",
+    hasLimits: true,
+    start: (port, vars, cpu) =>
+      launch(
+        cpu,
+        "node",
+        [...tsx, `${root}deploy/workerd/serve.ts`],
+        /Ready on http/,
+        `ws://127.0.0.1:${port}/rooms/bench`,
+        {
+          ...vars,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
+        },
+      ),
   },
   {
     id: "control-do",

@@ -4,9 +4,9 @@
  */
 import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/e2e/chromium.js";
-import { startDevServer } from "../test/node/dev-server.js";
+import { startNpmServer } from "../tools/npm-server.js";
 
-const server = await startDevServer();
+const server = await startNpmServer("npm start");
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 try {
   const context = await browser.newContext({ viewport: { width: 720, height: 900 } });

@@ -1,6 +1,6 @@
 /**
  * Runs the Worker in workerd through Miniflare, without wrangler's dev proxy: the way tests that need the runtime
- * untouched (message ordering, timing) and the benchmarks reach it. Bundles src/worker.ts with esbuild first.
+ * untouched (message ordering, timing) and the benchmarks reach it. Bundles src/cloudflare/worker.ts with esbuild first.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ export interface LocalWorkerOptions {
 
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
   const bundle = await build({
-    entryPoints: [options.entry ?? `${root}src/worker.ts`],
+    entryPoints: [options.entry ?? `${root}src/cloudflare/worker.ts`],
     bundle: true,
     format: "esm",
     platform: "neutral",

@@ -3,7 +3,7 @@
  * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
-import { type PeersMessage, PING_TEXT, type RegisteredMessage, type ServerMessage } from "../protocol.js";
+import { type PeersMessage, PING_TEXT, type RegisteredMessage, type ServerMessage } from "../core/protocol.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
 import { Emitter } from "./emitter.js";

@@ -5,7 +5,7 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../node/dev-server.js";
+import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
 
 if (!haveChromium) {
@@ -33,7 +33,7 @@ let roomCounter = 0;
 describe.skipIf(!haveChromium)("the demo in Chromium", () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([
-      startDevServer(),
+      startNpmServer("npm start"),
       chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
     ]);
   }, 120_000);

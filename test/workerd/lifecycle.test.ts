@@ -1,43 +1,13 @@
+/** What only a Durable Object host has: a fresh instance over the same sockets, and the runtime's auto-response. */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Peers } from "../../src/peers.js";
-import { PING_TEXT } from "../../src/protocol.js";
-import { readAttachment } from "../../src/socket-state.js";
+import { readConnectionState } from "../../src/cloudflare/hibernation.js";
+import { Peers } from "../../src/cloudflare/room-object.js";
+import { PING_TEXT } from "../../src/core/protocol.js";
 import { freshRoom, registered, wsConnect } from "./ws-connect.js";
 
 const roomStub = (room: string) => env.Peers.get(env.Peers.idFromName(room));
-
-describe("rooms", () => {
-  it("keep the same id apart in two rooms, and never relay across", async () => {
-    const [red, blue] = [freshRoom("red"), freshRoom("blue")];
-    const aliceRed = await registered("alice", red);
-    const aliceBlue = await registered("alice", blue);
-    const bobBlue = await registered("bob", blue);
-    aliceRed.send({ type: "relay", to: "bob", data: "cross-room" });
-    expect(await aliceRed.next()).toMatchObject({ type: "error", code: "unknown_peer" });
-    bobBlue.send({ type: "relay", to: "alice", data: "same room" });
-    expect(await aliceBlue.next()).toEqual({ type: "relay", from: "bob", data: "same room" });
-    expect(aliceRed.received.some((m) => m.type === "relay")).toBe(false);
-  });
-
-  it("remove a peer when its socket closes", async () => {
-    const room = freshRoom("cleanup");
-    const watcher = await registered("watcher", room, { presence: true });
-    const leaver = await registered("leaver", room);
-    expect(await watcher.next()).toMatchObject({ type: "peer_joined", peer_id: "leaver" });
-    leaver.close();
-    expect(await watcher.next()).toMatchObject({ type: "peer_left", peer_id: "leaver" });
-    watcher.send({ type: "relay", to: "leaver", data: 1 });
-    expect(await watcher.next()).toMatchObject({ code: "unknown_peer" });
-  });
-
-  it("answer the client's close frame, so the client does not hang in CLOSING", async () => {
-    const socket = await registered("closer", freshRoom("close"));
-    socket.close(4001, "bye");
-    expect(await socket.closed()).toBe(4001);
-  });
-});
 
 describe("hibernation and eviction", () => {
   it("a fresh object instance, as after a wake, still serves the old registrations", async () => {
@@ -48,9 +18,9 @@ describe("hibernation and eviction", () => {
     await runInDurableObject(roomStub(room), (_old: Peers, state) => {
       // What the runtime does after hibernation or eviction: a new instance over the same sockets.
       const fresh = new Peers(state, env);
-      const aliceSocket = state.getWebSockets().find((ws) => readAttachment(ws)?.peerId === "alice");
+      const aliceSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "alice");
       if (!aliceSocket) throw new Error("alice's socket has no registration in its attachment");
-      expect(readAttachment(aliceSocket)).toEqual({ room, peerId: "alice", presence: false });
+      expect(readConnectionState(aliceSocket)).toEqual({ room, peerId: "alice", presence: false });
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "after wake" }));
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "list_peers" }));
     });
@@ -67,7 +37,7 @@ describe("hibernation and eviction", () => {
 
     await runInDurableObject(roomStub(room), (_old: Peers, state) => {
       const fresh = new Peers(state, env);
-      const watcherSocket = state.getWebSockets().find((ws) => readAttachment(ws)?.peerId === "watcher");
+      const watcherSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "watcher");
       if (!watcherSocket) throw new Error("no watcher socket");
       fresh.webSocketMessage(watcherSocket, JSON.stringify({ type: "list_peers" }));
     });
@@ -87,11 +57,5 @@ describe("keepalive", () => {
       state.getWebSockets().map((ws) => state.getWebSocketAutoResponseTimestamp(ws) !== null),
     );
     expect(answeredByRuntime).toEqual([true]);
-  });
-
-  it("answers a ping carrying a request_id itself, echoing it", async () => {
-    const socket = await wsConnect(`/rooms/${freshRoom("ping")}`);
-    socket.send({ type: "ping", request_id: "k1" });
-    expect(await socket.next()).toEqual({ type: "pong", request_id: "k1" });
   });
 });

@@ -1,7 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/limits.js";
-import { registered, wsConnect } from "./ws-connect.js";
+import { DEFAULT_LIMITS } from "../../src/core/limits.js";
 
 const get = (path: string, init?: RequestInit) => exports.default.fetch(`http://signal.test${path}`, init);
 
@@ -44,14 +43,5 @@ describe("HTTP routes", () => {
     const response = await get("/rooms/lobby");
     expect(response.status).toBe(426);
     expect(await response.json()).toMatchObject({ code: "upgrade_required" });
-  });
-
-  it("joins the room named default on a WebSocket upgrade of /", async () => {
-    const viaRoot = await wsConnect("/");
-    viaRoot.send({ type: "register", peer_id: "root-peer" });
-    await viaRoot.next();
-    const viaName = await registered("named-peer", "default");
-    viaName.send({ type: "list_peers" });
-    expect(await viaName.next()).toMatchObject({ type: "peers", peers: expect.arrayContaining(["root-peer"]) });
   });
 });

@@ -1,0 +1,28 @@
+/** The shape of a benchmark run's results, shared by the runner, the cost summary and the report. */
+import type { CostSummary } from "./cost-model.js";
+import type { HotPathResult } from "./hot-path.js";
+import type { S5Result } from "./scenario-calls.js";
+import type { S1Result, S2Result, S3Result, S4Result } from "./scenarios.js";
+
+export interface ServerResult {
+  id: string;
+  label: string;
+  s1?: S1Result;
+  s2?: S2Result[];
+  s3?: S3Result[];
+  s4?: S4Result;
+  s5?: S5Result;
+  generatorCpuShare?: number;
+  error?: string;
+}
+
+export type BenchReport = {
+  mode: string;
+  date: string;
+  durationSeconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string };
+  raisedLimitsForS3S4: Record<string, string>;
+  hotPath: HotPathResult[];
+  results: ServerResult[];
+  cost: CostSummary | undefined;
+};

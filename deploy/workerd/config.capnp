@@ -1,0 +1,40 @@
+# The self-hosted server: the same bundle as `wrangler deploy` ships (dist/worker.js), on workerd, with Durable
+# Object storage on disk. Run it with `npm run serve` (deploy/workerd/serve.ts), which builds the bundle and sets
+# the port (socket "http") and the directories ("data", "public") from PORT and DATA_DIR.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .signal),
+    (name = "assets", worker = .assets),
+    (name = "public", disk = (path = "public")),
+    (name = "data", disk = (path = "data", writable = true)),
+  ],
+  sockets = [(name = "http", address = "*:8787", http = (), service = "main")],
+);
+
+const signal :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "../../dist/worker.js")],
+  # Keep equal to wrangler.toml's compatibility_date (a test checks).
+  compatibilityDate = "2026-04-20",
+  bindings = [
+    (name = "Peers", durableObjectNamespace = "Peers"),
+    (name = "ASSETS", service = "assets"),
+    # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
+    # same name; an unset variable binds null, which means the default.
+    (name = "MAX_MESSAGE_BYTES", fromEnvironment = "MAX_MESSAGE_BYTES"),
+    (name = "MAX_PEERS_PER_ROOM", fromEnvironment = "MAX_PEERS_PER_ROOM"),
+    (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),
+    (name = "RATE_LIMIT_BURST", fromEnvironment = "RATE_LIMIT_BURST"),
+    (name = "RATE_LIMIT_ABUSE_SECONDS", fromEnvironment = "RATE_LIMIT_ABUSE_SECONDS"),
+    (name = "ICE_SERVERS", fromEnvironment = "ICE_SERVERS"),
+  ],
+  durableObjectNamespaces = [(className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true)],
+  durableObjectStorage = (localDisk = "data"),
+);
+
+const assets :Workerd.Worker = (
+  modules = [(name = "assets.js", esModule = embed "assets.js")],
+  compatibilityDate = "2026-04-20",
+  bindings = [(name = "FILES", service = "public")],
+);

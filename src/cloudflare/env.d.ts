@@ -1,0 +1,17 @@
+/**
+ * The Worker's bindings, as wrangler.toml declares them. Settings arrive as optional `[vars]` and secrets (see core/config.ts).
+ * Declared on `Cloudflare.Env` so that `env` from "cloudflare:workers" carries them too.
+ */
+declare namespace Cloudflare {
+  interface Env {
+    Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
+    /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
+    ASSETS: Fetcher;
+    [setting: string]: unknown;
+  }
+  interface GlobalProps {
+    mainModule: typeof import("./worker.js");
+    durableNamespaces: "Peers";
+  }
+}
+interface Env extends Cloudflare.Env {}

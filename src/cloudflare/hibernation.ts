@@ -1,0 +1,54 @@
+/**
+ * What the WebSocket Hibernation API needs done just so: answering Close frames, sending to sockets that may be
+ * going away, and the state kept in each socket's attachment. Small named functions, each with its reason.
+ */
+import { isAbruptCloseCode, isSendableCloseCode } from "../core/close-codes.js";
+import { type ConnectionState, parseConnectionState } from "../core/connection-state.js";
+import type { Transport } from "../core/pipeline.js";
+
+/** The pipeline's view of the object's sockets. */
+export function hibernationTransport(ctx: DurableObjectState): Transport<WebSocket> {
+  return {
+    send: sendQuietly,
+    close: closeQuietly,
+    save: writeConnectionState,
+    countConnections: () => ctx.getWebSockets().length,
+  };
+}
+
+/** Sends unless the socket is already closing; reports whether it was handed to the runtime. */
+export function sendQuietly(ws: Pick<WebSocket, "send">, text: string): boolean {
+  try {
+    ws.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers the peer's Close frame: with the Hibernation API a socket left unanswered hangs in CLOSING on the client
+ * until it times out (cloudflare/partykit#389). 1006 and 1015 mean no Close frame came and the transport is gone;
+ * answering them schedules a write on a dead connection, which the runtime later rejects as an unhandled "Network
+ * connection lost" (cloudflare/partykit#394). 1005 is answered (with 1000, as it may not be sent): it is a real
+ * Close frame without a code, which is what `ws.close()` with no arguments sends, and its client waits for the
+ * answer (10 s and a 1006 with the `ws` package when it was skipped).
+ */
+export function closeQuietly(ws: Pick<WebSocket, "close">, code: number, reason: string): void {
+  if (isAbruptCloseCode(code)) return;
+  try {
+    ws.close(isSendableCloseCode(code) ? code : 1000, reason);
+  } catch {
+    // Already closed: nothing to answer.
+  }
+}
+
+/** Kept in the attachment, which the runtime caps at 16 KiB (see MAX_CONNECTION_STATE_BYTES). */
+export function writeConnectionState(ws: WebSocket, state: ConnectionState): void {
+  ws.serializeAttachment(state);
+}
+
+/** The state a socket carries, or undefined when it has none or one this version cannot read. */
+export function readConnectionState(ws: WebSocket): ConnectionState | undefined {
+  return parseConnectionState(ws.deserializeAttachment());
+}

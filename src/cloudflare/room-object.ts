@@ -1,0 +1,69 @@
+/**
+ * The Durable Object: one per room, a thin shell that forwards every entry point of the WebSocket Hibernation API
+ * to the core's pipeline. Nothing lives only in memory: each socket's attachment holds its registration, and the
+ * constructor rebuilds the room from `ctx.getWebSockets()` whenever the object wakes or starts after an eviction.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { seedCodec } from "../core/codecs/seed.js";
+import { readConfig } from "../core/config.js";
+import { describeError, logEvent } from "../core/log.js";
+import { Pipeline } from "../core/pipeline.js";
+import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
+import { Revision } from "../core/revision.js";
+import { Room } from "../core/room.js";
+import { closeQuietly, hibernationTransport, readConnectionState } from "./hibernation.js";
+import { SqliteRevisionStore } from "./sqlite-store.js";
+
+export class Peers extends DurableObject<Env> {
+  readonly #pipeline: Pipeline<WebSocket>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Answered by the runtime itself, so keepalives never wake the object or bill a request.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    this.#pipeline = new Pipeline({
+      room: new Room(new Revision(new SqliteRevisionStore(ctx.storage.sql))),
+      codec: seedCodec,
+      limits: readConfig(env).limits,
+      transport: hibernationTransport(ctx),
+      roomName: ctx.id.name ?? "",
+    });
+    const sockets = ctx.getWebSockets();
+    for (const ws of sockets) this.#pipeline.restore(ws, readConnectionState(ws));
+    if (sockets.length > 0) logEvent("info", "room_woke", { room: this.#pipeline.roomName, sockets: sockets.length });
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json(
+        { ok: false, code: "upgrade_required", error: "expected a WebSocket upgrade" },
+        { status: 426 },
+      );
+    }
+    try {
+      const { 0: client, 1: server } = new WebSocketPair();
+      this.ctx.acceptWebSocket(server);
+      this.#pipeline.open(server);
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (error) {
+      logEvent("error", "upgrade_failed", { room: this.#pipeline.roomName, error: describeError(error) });
+      return Response.json(
+        { ok: false, code: "internal_error", error: "could not open the connection; try again" },
+        { status: 500 },
+      );
+    }
+  }
+
+  override webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): void {
+    this.#pipeline.message(ws, frame);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.#pipeline.closed(ws, code);
+    closeQuietly(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    this.#pipeline.failed(ws, error);
+  }
+}

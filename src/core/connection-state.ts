@@ -1,0 +1,35 @@
+/**
+ * What a room keeps with each connection outside its memory, so that it survives hibernation and eviction: on
+ * Cloudflare, the socket's attachment. Read back from `unknown`, since a newer or older version may have written it.
+ */
+import { MAX_ROOM_NAME_LENGTH, PLATFORM_MAX_ATTACHMENT_BYTES } from "./limits.js";
+import { isValidPeerId, isValidRoomName } from "./protocol.js";
+
+/**
+ * At most about 200 bytes as JSON (a 64-character room name and peer id), far under the runtime's cap of
+ * `PLATFORM_MAX_ATTACHMENT_BYTES`; whatever is added here must stay under it.
+ */
+export interface ConnectionState {
+  room: string;
+  peerId?: string;
+  presence?: boolean;
+}
+
+export const MAX_CONNECTION_STATE_BYTES = PLATFORM_MAX_ATTACHMENT_BYTES;
+/** The largest state this version writes, for the test that keeps it under the cap. */
+export const LARGEST_CONNECTION_STATE: ConnectionState = {
+  room: "r".repeat(MAX_ROOM_NAME_LENGTH),
+  peerId: "p".repeat(64),
+  presence: true,
+};
+
+/** The state kept with a connection, or undefined when it has none or one this version cannot read. */
+export function parseConnectionState(value: unknown): ConnectionState | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { room, peerId, presence } = value as Record<string, unknown>;
+  if (!isValidRoomName(room)) return undefined;
+  const state: ConnectionState = { room };
+  if (isValidPeerId(peerId)) state.peerId = peerId;
+  if (typeof presence === "boolean") state.presence = presence;
+  return state;
+}

@@ -1,0 +1,52 @@
+/**
+ * Every limit and default of the server, in one place. The tunable ones can be overridden by settings (wrangler
+ * `[vars]`, or environment variables for the self-hosted server; see `LIMIT_VARS` and config.ts); the fixed ones
+ * are part of the protocol and documented in docs/protocol.md.
+ */
+
+/** The longest peer id, room name and request id, in characters. Fixed by the protocol. */
+export const MAX_PEER_ID_LENGTH = 64;
+export const MAX_ROOM_NAME_LENGTH = 64;
+export const MAX_REQUEST_ID_LENGTH = 64;
+
+/** Cloudflare's own ceilings: a setting may not ask for more than the platform gives. */
+export const PLATFORM_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+export const PLATFORM_MAX_WEBSOCKETS_PER_OBJECT = 32_768;
+/** The most a socket's attachment may hold (serializeAttachment throws past it). */
+export const PLATFORM_MAX_ATTACHMENT_BYTES = 16 * 1024;
+
+/**
+ * How far the presence revision may run ahead of its stored ceiling. One SQLite row is written per this many
+ * membership changes (and once after each wake that sees a change), never one per change.
+ */
+export const REVISION_BLOCK = 1_000;
+
+export interface Limits {
+  /** Largest accepted message, in UTF-8 bytes. An SDP with many candidates is well under 16 KiB. */
+  readonly maxMessageBytes: number;
+  /** Connections per room (each is a would-be peer); past it `room_full`. */
+  readonly maxPeersPerRoom: number;
+  /** Token bucket per connection: the sustained rate ... */
+  readonly ratePerSecond: number;
+  /** ... and the burst it absorbs (ICE trickle sends a dozen candidates at once). */
+  readonly rateBurst: number;
+  /** A socket still sending over the rate this long after it was first limited is closed with 1008. */
+  readonly abuseAfterMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxMessageBytes: 64 * 1024,
+  maxPeersPerRoom: 5_000,
+  ratePerSecond: 50,
+  rateBurst: 200,
+  abuseAfterMs: 10_000,
+};
+
+/** The setting that overrides each tunable limit, its unit as written there, and its ceiling. */
+export const LIMIT_VARS = {
+  maxMessageBytes: { name: "MAX_MESSAGE_BYTES", scale: 1, max: PLATFORM_MAX_MESSAGE_BYTES },
+  maxPeersPerRoom: { name: "MAX_PEERS_PER_ROOM", scale: 1, max: PLATFORM_MAX_WEBSOCKETS_PER_OBJECT },
+  ratePerSecond: { name: "RATE_LIMIT_PER_SECOND", scale: 1, max: 1_000_000 },
+  rateBurst: { name: "RATE_LIMIT_BURST", scale: 1, max: 1_000_000 },
+  abuseAfterMs: { name: "RATE_LIMIT_ABUSE_SECONDS", scale: 1_000, max: 86_400_000 },
+} as const satisfies Record<keyof Limits, { name: string; scale: number; max: number }>;

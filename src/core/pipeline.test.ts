@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { seedCodec } from "./codecs/seed.js";
+import type { ConnectionState } from "./connection-state.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { Pipeline, type Transport } from "./pipeline.js";
+import { Revision } from "./revision.js";
+import { Room } from "./room.js";
+
+/** A connection as the tests see it: what it was sent, how it was closed, what was saved for it. */
+class Conn {
+  sent: unknown[] = [];
+  closedWith: number | undefined;
+  saved: ConnectionState | undefined;
+  constructor(readonly name: string) {}
+}
+
+function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<Conn>> = {}) {
+  let now = 0;
+  const connections: Conn[] = [];
+  const pipeline = new Pipeline<Conn>({
+    room: new Room(new Revision({ load: () => 0, save: () => {} })),
+    codec: seedCodec,
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    roomName: "test",
+    now: () => now,
+    transport: {
+      send: (c, text) => {
+        if (c.closedWith !== undefined) return false;
+        c.sent.push(JSON.parse(text));
+        return true;
+      },
+      close: (c, code) => {
+        c.closedWith = code;
+      },
+      save: (c, state) => {
+        c.saved = state;
+      },
+      countConnections: () => connections.filter((c) => c.closedWith === undefined).length,
+      ...transport,
+    },
+  });
+  const open = (name: string) => {
+    const c = new Conn(name);
+    connections.push(c);
+    pipeline.open(c);
+    return c;
+  };
+  const send = (c: Conn, message: unknown) => pipeline.message(c, JSON.stringify(message));
+  return { pipeline, open, send, tick: (ms: number) => (now += ms) };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("Pipeline", () => {
+  it("relays between registered connections, saving each registration", () => {
+    const { open, send } = setup();
+    const [alice, bob] = [open("a"), open("b")];
+    send(alice, { type: "register", peer_id: "alice" });
+    send(bob, { type: "register", peer_id: "bob" });
+    send(alice, { type: "relay", to: "bob", data: { sdp: "v=0" } });
+    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: { sdp: "v=0" } });
+    expect(alice.saved).toEqual({ room: "test", peerId: "alice", presence: false });
+  });
+
+  it("turns away a connection past the room's limit with room_full and close 1013", () => {
+    const { open } = setup({ maxPeersPerRoom: 2 });
+    open("a");
+    open("b");
+    const late = open("c");
+    expect(late.sent).toMatchObject([{ type: "error", code: "room_full" }]);
+    expect(late.closedWith).toBe(1013);
+  });
+
+  it("recounts from the host when the cached count says full, so a missed close never keeps a room full", () => {
+    const { pipeline, open } = setup({ maxPeersPerRoom: 1 });
+    const first = open("a");
+    first.closedWith = 1006; // gone, but the pipeline never heard of it
+    const second = open("b");
+    expect(second.closedWith).toBeUndefined();
+    expect(pipeline).toBeDefined();
+  });
+
+  it("answers a relay whose target is already closing with unknown_peer, echoing the request id", () => {
+    const { open, send } = setup();
+    const [alice, bob] = [open("a"), open("b")];
+    send(alice, { type: "register", peer_id: "alice" });
+    send(bob, { type: "register", peer_id: "bob" });
+    bob.closedWith = 1006;
+    send(alice, { type: "relay", to: "bob", data: 1, request_id: "r" });
+    expect(alice.sent.at(-1)).toMatchObject({ type: "error", code: "unknown_peer", request_id: "r" });
+  });
+
+  it("answers over the rate with rate_limited, and closes a connection still over it after the window", () => {
+    const { open, send, tick } = setup({ ratePerSecond: 1, rateBurst: 2, abuseAfterMs: 1_000 });
+    const abuser = open("a");
+    send(abuser, { type: "ping" });
+    send(abuser, { type: "ping" });
+    send(abuser, { type: "ping", request_id: "p" });
+    expect(abuser.sent.at(-1)).toMatchObject({ type: "error", code: "rate_limited", request_id: "p" });
+    expect(abuser.closedWith).toBeUndefined();
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    tick(1_000);
+    send(abuser, { type: "ping" }); // one token back, the bucket still not full
+    send(abuser, { type: "ping" });
+    expect(abuser.closedWith).toBe(1008);
+  });
+
+  // Regression: an exception while handling a message answered internal_error without the message's request_id,
+  // so the client SDK's connect() never settled when register failed that way.
+  it("echoes the request id on internal_error, so a waiting request settles", () => {
+    const { open, send } = setup(
+      {},
+      {
+        save: () => {
+          throw new Error("storage unavailable");
+        },
+      },
+    );
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const alice = open("a");
+    send(alice, { type: "register", peer_id: "alice", request_id: "reg-1" });
+    expect(alice.sent.at(-1)).toMatchObject({ type: "error", code: "internal_error", request_id: "reg-1" });
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('"event":"message_failed"'));
+    expect(error).toHaveBeenCalledWith(expect.not.stringContaining("storage unavailable\\n"));
+  });
+
+  it("tells presence watchers when a connection closes, and logs a dropped one at debug only", () => {
+    const { pipeline, open, send } = setup();
+    const [watcher, leaver] = [open("w"), open("l")];
+    send(watcher, { type: "register", peer_id: "watcher", presence: true });
+    send(leaver, { type: "register", peer_id: "leaver" });
+    const debug = vi.spyOn(console, "debug").mockImplementation(() => {});
+    const warn = vi.spyOn(console, "warn");
+    pipeline.closed(leaver, 1006);
+    expect(watcher.sent.at(-1)).toMatchObject({ type: "peer_left", peer_id: "leaver" });
+    expect(debug).toHaveBeenCalledWith(expect.stringContaining('"event":"socket_dropped"'));
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("rebuilds the room from restored connection state, as after a wake", () => {
+    const { pipeline, open, send } = setup();
+    const alice = new Conn("a");
+    pipeline.restore(alice, { room: "test", peerId: "alice", presence: false });
+    const bob = open("b");
+    send(bob, { type: "register", peer_id: "bob" });
+    send(alice, { type: "relay", to: "bob", data: "after wake" });
+    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: "after wake" });
+  });
+
+  it("learns the room's name from restored state when the host did not know it", () => {
+    const pipeline = new Pipeline<Conn>({
+      room: new Room(new Revision({ load: () => 0, save: () => {} })),
+      codec: seedCodec,
+      limits: DEFAULT_LIMITS,
+      roomName: "",
+      transport: { send: () => true, close: () => {}, save: () => {}, countConnections: () => 0 },
+    });
+    pipeline.restore(new Conn("a"), { room: "lobby" });
+    expect(pipeline.roomName).toBe("lobby");
+  });
+});
