@@ -17,6 +17,11 @@ export interface SignalingClientOptions {
   keepaliveMs?: number;
   /** A connection whose pong has not come back this long after a ping is taken as dead, in ms. */
   pongTimeoutMs?: number;
+  /**
+   * How long an attempt may take from opening the socket to being registered, in ms. A server that accepts the
+   * socket but never answers counts as a failed attempt: the client backs off and tries again.
+   */
+  connectTimeoutMs?: number;
   /** How long a request waits for its answer, in ms. */
   requestTimeoutMs?: number;
   /** How many messages may wait while the client is reconnecting. */
@@ -40,6 +45,7 @@ export function resolveOptions(options: SignalingClientOptions): ResolvedOptions
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     keepaliveMs: options.keepaliveMs ?? 25_000,
     pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     maxQueue: options.maxQueue ?? 256,
   };

@@ -3,7 +3,13 @@
  * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
-import { type PeersMessage, PING_TEXT, type RegisteredMessage, type ServerMessage } from "../core/protocol.js";
+import {
+  type PeersMessage,
+  PING_TEXT,
+  parseServerMessage,
+  type RegisteredMessage,
+  type ServerMessage,
+} from "../core/protocol.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
 import { Emitter } from "./emitter.js";
@@ -47,6 +53,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #registered = false;
   #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #keepalive: Keepalive;
   readonly #queue: Outgoing[] = [];
   readonly #pending: PendingRequests<Outgoing>;
@@ -130,6 +137,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const ws = new this.#options.WebSocket(this.url);
     this.#socket = ws;
     this.#registered = false;
+    // An attempt that is not registered in time failed, however far it got: a socket that opens but is never
+    // answered would otherwise leave connect() pending for good.
+    this.#connectTimer = setTimeout(() => {
+      if (generation === this.#generation) this.#onSocketLost();
+    }, this.#options.connectTimeoutMs);
     ws.onopen = () => {
       if (generation !== this.#generation) return;
       this.#registerId = this.#nextId("register");
@@ -145,7 +157,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       );
     };
     ws.onmessage = (event) => {
-      if (generation === this.#generation) this.#onMessage(String(event.data));
+      if (generation === this.#generation) this.#onMessage(event.data);
     };
     ws.onclose = () => {
       if (generation === this.#generation) this.#onSocketLost();
@@ -155,13 +167,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     };
   }
 
-  #onMessage(text: string): void {
-    let message: ServerMessage;
-    try {
-      message = JSON.parse(text) as ServerMessage;
-    } catch {
-      return; // not from a server that speaks this protocol
-    }
+  #onMessage(data: unknown): void {
+    // Anything that is not a message of this protocol, or of a type this version does not know, is ignored.
+    const message = parseServerMessage(data);
+    if (!message) return;
     switch (message.type) {
       case "registered":
         if (message.request_id === this.#registerId) this.#onRegistered(message);
@@ -189,6 +198,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #onRegistered(message: RegisteredMessage): void {
+    clearTimeout(this.#connectTimer);
     this.#registered = true;
     this.#lastRegistered = message;
     this.#attempt = 0;
@@ -247,6 +257,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. */
   #abandonSocket(): void {
     this.#keepalive.stop();
+    clearTimeout(this.#connectTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     this.#registered = false;

@@ -1,6 +1,6 @@
 /** The client SDK in Node, against the real server in workerd. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
 import { SignalingClient, type SignalingClientOptions, type SignalingError } from "../../src/client/index.js";
 import { type LocalWorker, startLocalWorker } from "../../tools/local-worker.js";
 
@@ -153,5 +153,55 @@ describe("SignalingClient", () => {
     alice.relay("bob", 1);
     alice.relay("bob", 2);
     expect(() => alice.relay("bob", 3)).toThrow(/already waiting/);
+  });
+});
+
+/** A bare `ws` server on a free loopback port, standing in for a misbehaving signaling server. */
+async function listen(): Promise<{ server: WebSocketServer; url: string }> {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("the test server has no address");
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+describe("SignalingClient against a server that never answers", () => {
+  // Regression: with no connect timeout, a socket that opened but was never answered left connect() pending
+  // forever and the client never tried again.
+  it("gives up on an attempt after connectTimeoutMs and tries again with backoff", async () => {
+    const { server: silent, url } = await listen();
+    let attempts = 0;
+    silent.on("connection", () => attempts++);
+    const alice = client("alice", freshRoom(), { url, connectTimeoutMs: 100 });
+    const states: string[] = [];
+    alice.on("state", (s) => states.push(s));
+    void alice.connect().catch(() => {});
+    await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    expect(alice.state).toBe("connecting");
+    alice.close();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+});
+
+describe("SignalingClient reading frames", () => {
+  it("ignores frames that are not messages of the protocol, and keeps working", async () => {
+    const { server: noisy, url } = await listen();
+    noisy.on("connection", (ws) => {
+      ws.on("message", (raw) => {
+        const message = JSON.parse(String(raw));
+        if (message.type !== "register") return;
+        for (const frame of ["not json", "[]", '{"type":"relay"}', '{"type":"registered","peer_id":1}']) ws.send(frame);
+        ws.send(
+          JSON.stringify({ type: "registered", peer_id: "alice", peers: [], rev: 1, request_id: message.request_id }),
+        );
+      });
+    });
+    const alice = client("alice", freshRoom(), { url });
+    const relays: unknown[] = [];
+    alice.on("relay", (r) => relays.push(r));
+    expect(await alice.connect()).toMatchObject({ type: "registered", peer_id: "alice" });
+    expect(relays).toEqual([]);
+    alice.close();
+    await new Promise<void>((resolve) => noisy.close(() => resolve()));
   });
 });
