@@ -39,16 +39,42 @@ export interface ProtocolAdapter {
 }
 
 export async function openPeer(adapter: ProtocolAdapter, base: string, id: string, timeoutMs = 15_000) {
-  const socket = await connectWs<Record<string, unknown>>(adapter.url(base, id), { retain: false, timeoutMs });
   const counts = { sent: 0, received: 0 };
+  const listWaiters: Array<(peers: string[]) => void> = [];
+  let settle: ((error?: Error) => void) | undefined;
+  let peer: BenchPeer | undefined;
+  // Listening from the first frame: PeerJS's OPEN can come in the same tick as the socket opens.
+  const onMessage = (message: Record<string, unknown>) => {
+    counts.received++;
+    const reading = adapter.read(message);
+    if (reading?.kind === "registered") settle?.();
+    else if (reading?.kind === "relay") peer?.onRelay(reading.from, reading.data);
+    else if (reading?.kind === "peers") listWaiters.shift()?.(reading.peers);
+    else if (reading?.kind === "error") {
+      if (settle) settle(new Error(`${id}: ${reading.code}: ${reading.text}`));
+      else peer?.onError(reading.code);
+    }
+  };
+  const registered = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => settle?.(new Error(`${id}: not registered within ${timeoutMs} ms`)), timeoutMs);
+    settle = (error) => {
+      clearTimeout(timer);
+      settle = undefined;
+      if (error) reject(error);
+      else resolve();
+    };
+  });
+  registered.catch(() => {}); // awaited below; a failure before then must not go unhandled
+  const socket = await connectWs<Record<string, unknown>>(adapter.url(base, id), {
+    retain: false,
+    timeoutMs,
+    onMessage,
+  });
   const send = (message: unknown) => {
     counts.sent++;
     socket.sendRaw(JSON.stringify(message));
   };
-  const listWaiters: Array<(peers: string[]) => void> = [];
-  let settle: ((error?: Error) => void) | undefined;
-
-  const peer: BenchPeer = {
+  peer = {
     id,
     counts,
     onRelay: () => {},
@@ -67,30 +93,13 @@ export async function openPeer(adapter: ProtocolAdapter, base: string, id: strin
       await socket.closed().catch(() => {});
     },
   };
-  socket.onMessage = (message) => {
-    counts.received++;
-    const reading = adapter.read(message);
-    if (reading?.kind === "registered") settle?.();
-    else if (reading?.kind === "relay") peer.onRelay(reading.from, reading.data);
-    else if (reading?.kind === "peers") listWaiters.shift()?.(reading.peers);
-    else if (reading?.kind === "error") {
-      if (settle) settle(new Error(`${id}: ${reading.code}: ${reading.text}`));
-      else peer.onError(reading.code);
-    }
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => settle?.(new Error(`${id}: not registered within ${timeoutMs} ms`)), timeoutMs);
-    settle = (error) => {
-      clearTimeout(timer);
-      settle = undefined;
-      if (error) {
-        socket.close(1000, "bench failed");
-        reject(error);
-      } else resolve();
-    };
-    for (const message of adapter.hello(id)) send(message);
-  });
+  for (const message of adapter.hello(id)) send(message);
+  try {
+    await registered;
+  } catch (error) {
+    socket.close(1000, "bench failed");
+    throw error;
+  }
   return peer;
 }
 
