@@ -6,8 +6,7 @@
 import { seedCodec } from "../src/core/codecs/seed.js";
 import { DEFAULT_LIMITS } from "../src/core/limits.js";
 import { Pipeline } from "../src/core/pipeline.js";
-import { Revision } from "../src/core/revision.js";
-import { Room } from "../src/core/room.js";
+import { MemoryReservationStore } from "../src/core/reservations.js";
 import { payload } from "./protocols/seed.js";
 
 export interface HotPathResult {
@@ -22,8 +21,9 @@ export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathRe
   let sink = 0;
   let clock = 0;
   const pipeline = new Pipeline<{ name: string }>({
-    room: new Room(new Revision({ load: () => 0, save: () => {} })),
     codec: seedCodec,
+    revisionStore: { load: () => 0, save: () => {} },
+    reservationStore: new MemoryReservationStore(),
     limits: { ...DEFAULT_LIMITS, ratePerSecond: 1e9, rateBurst: 1e9 },
     roomName: "bench",
     now: () => clock++,
@@ -35,6 +35,8 @@ export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathRe
       close: () => {},
       save: () => {},
       countConnections: () => 2,
+      lastAutoResponse: () => undefined,
+      schedule: () => {},
     },
   });
   const [alice, bob] = [{ name: "alice" }, { name: "bob" }];

@@ -11,6 +11,8 @@ export interface SocketDriver {
   send(frame: string | ArrayBuffer): void;
   /** Without a code, a Close frame with no status (the server sees 1005). */
   close(code?: number, reason?: string): void;
+  /** Ends the connection without a Close frame, as a dropped network does (the server sees 1006). */
+  terminate?(): void;
 }
 
 export interface TestSocketOptions<M> {
@@ -18,6 +20,11 @@ export interface TestSocketOptions<M> {
   retain?: boolean;
   /** Turns a text frame into a message; JSON by default. */
   decode?: (text: string) => M;
+  /**
+   * Called for every message from the first on. Set here rather than later: a server that speaks first (PeerJS's
+   * OPEN) can have its first frame arrive in the same tick as the socket opens.
+   */
+  onMessage?: (message: M) => void;
 }
 
 const conditions = new Set<() => void>();
@@ -61,6 +68,7 @@ export class TestSocket<M = ServerMessage> {
   ) {
     this.#retain = options.retain ?? true;
     this.#decode = options.decode ?? ((text) => JSON.parse(text));
+    if (options.onMessage) this.onMessage = options.onMessage;
     open.add(this);
   }
 
@@ -103,6 +111,12 @@ export class TestSocket<M = ServerMessage> {
   async closed(timeoutMs = 10_000): Promise<number> {
     await waitFor(() => this.#closeCode !== undefined, "the socket to close", timeoutMs);
     return this.#closeCode as number;
+  }
+
+  /** Drops the connection without a Close frame, as a network switch would; a driver that cannot, closes with 4000. */
+  drop(): void {
+    if (this.driver.terminate) this.driver.terminate();
+    else this.driver.close(4000, "dropped");
   }
 
   /** Sends a Close frame without a status code, as `ws.close()` with no arguments does. */

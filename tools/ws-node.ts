@@ -8,7 +8,11 @@ export async function connectWs<M = import("../src/core/protocol.js").ServerMess
 ): Promise<TestSocket<M>> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const socket = new TestSocket<M>(
-    { send: (frame) => ws.send(frame), close: (code, reason) => ws.close(code, reason) },
+    {
+      send: (frame) => ws.send(frame),
+      close: (code, reason) => ws.close(code, reason),
+      terminate: () => ws.terminate(),
+    },
     options,
   );
   ws.on("message", (data, isBinary) => {

@@ -13,3 +13,7 @@ declare var console: {
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
+
+declare var crypto: {
+  getRandomValues<T extends Uint8Array>(array: T): T;
+};

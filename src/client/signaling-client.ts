@@ -4,6 +4,7 @@
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
 import {
+  CLOSE_REPLACED,
   type PeersMessage,
   PING_TEXT,
   parseServerMessage,
@@ -12,24 +13,15 @@ import {
 } from "../core/protocol.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
+import { type Deferred, deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
 import { Keepalive } from "./keepalive.js";
 import { PendingRequests } from "./pending-requests.js";
 import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
+import type { ConnectionState, SignalingEvents } from "./signaling-events.js";
 import { roomUrl, type WebSocketLike } from "./websocket.js";
 
-export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
-
-export interface SignalingEvents extends Record<string, unknown> {
-  relay: { from: string; data: unknown };
-  "peer-joined": { peerId: string; rev: number };
-  "peer-left": { peerId: string; rev: number };
-  /** Each time the client has registered, first or again after a reconnect: resynchronise peer lists here. */
-  registered: RegisteredMessage;
-  state: ConnectionState;
-  /** Errors that answer no pending promise, e.g. a relay to a peer that has left (`unknown_peer`). */
-  error: SignalingError;
-}
+export type { ConnectionState, SignalingEvents } from "./signaling-events.js";
 
 type Outgoing =
   | { type: "relay"; to: string; data: unknown; request_id: string }
@@ -50,6 +42,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #attempt = 0;
   #counter = 0;
   #registerId = "";
+  /** The newest resume token the server gave; presented on every reconnect. */
+  #resumeToken: string | undefined;
   #registered = false;
   #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -57,9 +51,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   readonly #keepalive: Keepalive;
   readonly #queue: Outgoing[] = [];
   readonly #pending: PendingRequests<Outgoing>;
-  #connecting:
-    | { promise: Promise<RegisteredMessage>; resolve(m: RegisteredMessage): void; reject(e: SignalingError): void }
-    | undefined;
+  #connecting: Deferred<RegisteredMessage, SignalingError> | undefined;
 
   constructor(options: SignalingClientOptions) {
     super();
@@ -86,16 +78,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     // Already started: answer with the registration in force, or the next one while reconnecting.
     if (this.#lastRegistered && this.#registered) return Promise.resolve(this.#lastRegistered);
     if (this.#lastRegistered) return new Promise((resolve) => this.once("registered", resolve));
-    let resolve!: (m: RegisteredMessage) => void;
-    let reject!: (e: SignalingError) => void;
-    const promise = new Promise<RegisteredMessage>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.#connecting = { promise, resolve, reject };
+    this.#connecting = deferred();
     this.#setState("connecting");
     this.#open();
-    return promise;
+    return this.#connecting.promise;
   }
 
   /** Sends `data` to peer `to`; queued while reconnecting. A failure arrives as an `error` event. */
@@ -145,10 +131,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     ws.onopen = () => {
       if (generation !== this.#generation) return;
       this.#registerId = this.#nextId("register");
+      // With the latest resume token, so that after a drop the id is taken back, never met as "taken".
+      const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken };
       this.#sendNow({
         type: "register",
         peer_id: this.peerId,
         presence: this.#options.presence,
+        ...resume,
         request_id: this.#registerId,
       });
       this.#keepalive.start(
@@ -159,8 +148,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     ws.onmessage = (event) => {
       if (generation === this.#generation) this.#onMessage(event.data);
     };
-    ws.onclose = () => {
-      if (generation === this.#generation) this.#onSocketLost();
+    ws.onclose = (event) => {
+      if (generation !== this.#generation) return;
+      if (event.code === CLOSE_REPLACED) this.#onReplaced();
+      else this.#onSocketLost();
     };
     ws.onerror = () => {
       // A close event follows; it decides what to do.
@@ -199,6 +190,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #onRegistered(message: RegisteredMessage): void {
     clearTimeout(this.#connectTimer);
+    if (message.resume_token) this.#resumeToken = message.resume_token;
     this.#registered = true;
     this.#lastRegistered = message;
     this.#attempt = 0;
@@ -235,6 +227,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.emit("error", error);
     this.#abandonSocket();
     this.#scheduleReconnect(this.#attempt++);
+  }
+
+  /** Another connection took this id over with its resume token: trying to take it back would only fight it. */
+  #onReplaced(): void {
+    this.emit("error", new SignalingError("replaced", "another connection took this peer id over; closing"));
+    this.close();
   }
 
   #onSocketLost(): void {

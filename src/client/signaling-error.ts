@@ -1,7 +1,10 @@
 import type { ErrorCode } from "../core/protocol.js";
 
-/** The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow. */
-export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full";
+/**
+ * The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow, and the
+ * peer id taken over by another connection with the resume token.
+ */
+export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full" | "replaced";
 
 export class SignalingError extends Error {
   override name = "SignalingError";

@@ -13,6 +13,11 @@ export function hibernationTransport(ctx: DurableObjectState): Transport<WebSock
     close: closeQuietly,
     save: writeConnectionState,
     countConnections: () => ctx.getWebSockets().length,
+    lastAutoResponse: (ws) => ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime(),
+    schedule: (at) => {
+      // Not awaited: the runtime orders storage operations and holds output until they are done.
+      void (at === undefined ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
+    },
   };
 }
 

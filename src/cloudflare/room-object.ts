@@ -9,10 +9,8 @@ import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
 import { Pipeline } from "../core/pipeline.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import { Revision } from "../core/revision.js";
-import { Room } from "../core/room.js";
 import { closeQuietly, hibernationTransport, readConnectionState } from "./hibernation.js";
-import { SqliteRevisionStore } from "./sqlite-store.js";
+import { SqliteReservationStore, SqliteRevisionStore } from "./sqlite-store.js";
 
 export class Peers extends DurableObject<Env> {
   readonly #pipeline: Pipeline<WebSocket>;
@@ -22,8 +20,9 @@ export class Peers extends DurableObject<Env> {
     // Answered by the runtime itself, so keepalives never wake the object or bill a request.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
     this.#pipeline = new Pipeline({
-      room: new Room(new Revision(new SqliteRevisionStore(ctx.storage.sql))),
       codec: seedCodec,
+      revisionStore: new SqliteRevisionStore(ctx.storage.sql),
+      reservationStore: new SqliteReservationStore(ctx.storage.sql),
       limits: readConfig(env).limits,
       transport: hibernationTransport(ctx),
       roomName: ctx.id.name ?? "",
@@ -65,5 +64,9 @@ export class Peers extends DurableObject<Env> {
 
   override webSocketError(ws: WebSocket, error: unknown): void {
     this.#pipeline.failed(ws, error);
+  }
+
+  override alarm(): void {
+    this.#pipeline.alarm();
   }
 }

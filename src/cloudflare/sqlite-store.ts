@@ -1,4 +1,9 @@
-/** The room's SQLite storage: the presence revision's ceiling, one row. */
+/**
+ * The room's SQLite storage: the presence revision's ceiling (one row), and the reservations and mailboxes of
+ * peers who dropped. Tables are created on first write, and a wake that finds none reads no more than the schema,
+ * so a room whose sessions end cleanly never writes a row.
+ */
+import type { KeptMessage, Reservation, ReservationStore } from "../core/reservations.js";
 import type { RevisionStore } from "../core/revision.js";
 
 export class SqliteRevisionStore implements RevisionStore {
@@ -24,6 +29,83 @@ export class SqliteRevisionStore implements RevisionStore {
   #ensureTable(): void {
     if (this.#ready) return;
     this.sql.exec("CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.#ready = true;
+  }
+}
+
+export class SqliteReservationStore implements ReservationStore {
+  #ready = false;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  load(): Array<Reservation & { count: number; bytes: number }> {
+    if (!this.#exists()) return [];
+    return this.sql
+      .exec<{ peer_id: string; token: string; presence: number; until: number; count: number; bytes: number }>(
+        `SELECT r.peer_id, r.token, r.presence, r.until, COUNT(m.seq) AS count, COALESCE(SUM(m.bytes), 0) AS bytes
+         FROM reservations r LEFT JOIN mailbox m ON m.to_peer = r.peer_id GROUP BY r.peer_id`,
+      )
+      .toArray()
+      .map((row) => ({
+        peerId: row.peer_id,
+        token: row.token,
+        presence: row.presence === 1,
+        until: row.until,
+        count: row.count,
+        bytes: row.bytes,
+      }));
+  }
+
+  reserve({ peerId, token, presence, until }: Reservation): void {
+    this.#ensureTables();
+    this.sql.exec(
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until) VALUES (?, ?, ?, ?)",
+      peerId,
+      token,
+      presence ? 1 : 0,
+      until,
+    );
+  }
+
+  keep(to: string, { from, data }: KeptMessage, bytes: number): void {
+    this.#ensureTables();
+    this.sql.exec("INSERT INTO mailbox (to_peer, from_peer, data, bytes) VALUES (?, ?, ?, ?)", to, from, data, bytes);
+  }
+
+  release(peerId: string): KeptMessage[] {
+    if (!this.#exists()) return [];
+    const kept = this.sql
+      .exec<{ from_peer: string; data: string }>(
+        "SELECT from_peer, data FROM mailbox WHERE to_peer = ? ORDER BY seq",
+        peerId,
+      )
+      .toArray()
+      .map((row) => ({ from: row.from_peer, data: row.data }));
+    this.sql.exec("DELETE FROM mailbox WHERE to_peer = ?", peerId);
+    this.sql.exec("DELETE FROM reservations WHERE peer_id = ?", peerId);
+    return kept;
+  }
+
+  /** Whether the tables exist: one read of the schema per wake, instead of creating them (a write) to find out. */
+  #exists(): boolean {
+    if (this.#ready) return true;
+    const found = this.sql
+      .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reservations'")
+      .toArray().length;
+    this.#ready = found > 0;
+    return this.#ready;
+  }
+
+  #ensureTables(): void {
+    if (this.#exists()) return;
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS reservations
+         (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL);
+       CREATE TABLE IF NOT EXISTS mailbox
+         (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
+          data TEXT NOT NULL, bytes INTEGER NOT NULL);
+       CREATE INDEX IF NOT EXISTS mailbox_to ON mailbox (to_peer, seq);`,
+    );
     this.#ready = true;
   }
 }

@@ -1,8 +1,27 @@
 /** WebSocket close codes the server sends (RFC 6455 section 7.4.1), and which codes may be sent at all. */
 export const CLOSE_NORMAL = 1000;
+/** A closed or reloaded tab. */
+export const CLOSE_GOING_AWAY = 1001;
+/** What a Close frame without a status code is reported as; never sent. */
+export const CLOSE_NO_STATUS = 1005;
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_MESSAGE_TOO_BIG = 1009;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** Another connection took this one's id over with its resume token. */
+export const CLOSE_REPLACED = 4001;
+/** The connection showed no sign of life (no message, no keepalive) for longer than the idle timeout. */
+export const CLOSE_IDLE = 4002;
+/** The connection was sent more than its outbound budget: taken as not reading its messages. */
+export const CLOSE_NOT_READING = 4003;
+
+/**
+ * Whether a close is the client's goodbye: 1000; 1001 from a closed or reloaded tab; 1005, a Close frame with no
+ * code, as `close()` without arguments sends. Anything else (a dropped network, an error, a client closing to
+ * reconnect) may be followed by a resume.
+ */
+export function isGoodbye(code: number): boolean {
+  return code === CLOSE_NORMAL || code === CLOSE_GOING_AWAY || code === CLOSE_NO_STATUS;
+}
 
 /**
  * Codes that say the connection ended without a Close frame, so the transport is already gone: 1006 (dropped)

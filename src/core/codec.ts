@@ -1,11 +1,12 @@
 /** The seam between the room and a wire protocol: one codec per protocol, in codecs/. */
 import type { RoomCommand, RoomError, RoomEvent } from "./events.js";
+import type { Limits } from "./limits.js";
 
 export type Decoded = { ok: true; command: RoomCommand } | { ok: false; error: RoomError };
 
 export interface Codec {
   /** Turns one incoming frame into a command, or an error that echoes the frame's request id if it had one. */
-  decode(frame: string | ArrayBuffer, maxBytes: number): Decoded;
-  /** The frame that tells a client of `event`. */
-  encode(event: RoomEvent): string;
+  decode(frame: string | ArrayBuffer, limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">): Decoded;
+  /** The frame that tells a client of `event` (a `disconnect` is the host's to carry out, never encoded). */
+  encode(event: Exclude<RoomEvent, { type: "disconnect" }>): string;
 }

@@ -60,6 +60,14 @@ describe("readConfig", () => {
       "RATE_LIMIT_PER_SECOND",
       "RATE_LIMIT_BURST",
       "RATE_LIMIT_ABUSE_SECONDS",
+      "RESUME_GRACE_SECONDS",
+      "MAILBOX_MAX_MESSAGES",
+      "MAILBOX_MAX_BYTES",
+      "ROOM_MAILBOX_MAX_BYTES",
+      "IDLE_TIMEOUT_SECONDS",
+      "MAX_JSON_DEPTH",
+      "OUTBOUND_BYTES_PER_SECOND",
+      "OUTBOUND_BURST_BYTES",
       "ICE_SERVERS",
     ]);
   });

@@ -52,13 +52,9 @@ export function readLimits(vars: Settings): Limits {
     }
     return scaled;
   };
-  return {
-    maxMessageBytes: read("maxMessageBytes"),
-    maxPeersPerRoom: read("maxPeersPerRoom"),
-    ratePerSecond: read("ratePerSecond"),
-    rateBurst: read("rateBurst"),
-    abuseAfterMs: read("abuseAfterMs"),
-  };
+  const limits: Record<string, number> = {};
+  for (const key of Object.keys(LIMIT_VARS) as Array<keyof Limits>) limits[key] = read(key);
+  return { ...DEFAULT_LIMITS, ...limits };
 }
 
 /** `ICE_SERVERS` is a JSON array of RTCIceServer (a TURN service's credentials, say), or `[]` for none. */

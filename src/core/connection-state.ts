@@ -6,13 +6,15 @@ import { MAX_ROOM_NAME_LENGTH, PLATFORM_MAX_ATTACHMENT_BYTES } from "./limits.js
 import { isValidPeerId, isValidRoomName } from "./protocol.js";
 
 /**
- * At most about 200 bytes as JSON (a 64-character room name and peer id), far under the runtime's cap of
+ * At most about 300 bytes as JSON (a 64-character room name, peer id and token), far under the runtime's cap of
  * `PLATFORM_MAX_ATTACHMENT_BYTES`; whatever is added here must stay under it.
  */
 export interface ConnectionState {
   room: string;
   peerId?: string;
   presence?: boolean;
+  /** The registration's resume token, so that it can still be taken over after a wake. */
+  token?: string;
 }
 
 export const MAX_CONNECTION_STATE_BYTES = PLATFORM_MAX_ATTACHMENT_BYTES;
@@ -21,15 +23,17 @@ export const LARGEST_CONNECTION_STATE: ConnectionState = {
   room: "r".repeat(MAX_ROOM_NAME_LENGTH),
   peerId: "p".repeat(64),
   presence: true,
+  token: "t".repeat(64),
 };
 
 /** The state kept with a connection, or undefined when it has none or one this version cannot read. */
 export function parseConnectionState(value: unknown): ConnectionState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const { room, peerId, presence } = value as Record<string, unknown>;
+  const { room, peerId, presence, token } = value as Record<string, unknown>;
   if (!isValidRoomName(room)) return undefined;
   const state: ConnectionState = { room };
   if (isValidPeerId(peerId)) state.peerId = peerId;
   if (typeof presence === "boolean") state.presence = presence;
+  if (typeof token === "string" && token.length > 0 && token.length <= 64) state.token = token;
   return state;
 }

@@ -17,23 +17,39 @@ export const ERROR_CODES = [
   "message_too_large",
   "rate_limited",
   "room_full",
+  "mailbox_full",
+  "undeliverable",
   "internal_error",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type RoomCommand =
-  | { type: "register"; peerId: string; presence: boolean; requestId?: string }
-  | { type: "list_peers"; requestId?: string }
+  | { type: "register"; peerId: string; presence: boolean; resumeToken?: string; requestId?: string }
+  /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
+  | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
   | { type: "relay"; to: string; data: unknown; requestId?: string }
   | { type: "ping"; requestId?: string };
 
 export type RoomEvent =
-  | { type: "registered"; peerId: string; peers: string[]; rev: number; requestId?: string }
-  | { type: "peers"; peers: string[]; rev: number; requestId?: string }
+  | {
+      type: "registered";
+      peerId: string;
+      peers: string[];
+      rev: number;
+      /** Presents the id back with `register {resume_token}` after a drop, to take it over. */
+      resumeToken: string;
+      /** The id was taken over by resume (the messages kept for it follow). */
+      resumed?: boolean;
+      requestId?: string;
+    }
+  /** `next`: where the following page starts (`list_peers {after: next}`), when this one was not the last. */
+  | { type: "peers"; peers: string[]; rev: number; next?: string; requestId?: string }
   | { type: "relay"; from: string; data: unknown }
   | { type: "peer_joined"; peerId: string; rev: number }
   | { type: "peer_left"; peerId: string; rev: number }
   | { type: "pong"; requestId?: string }
+  /** Not a message: the host closes this connection with `code` (e.g. 4001 when its id was taken over). */
+  | { type: "disconnect"; code: number; reason: string }
   | RoomError;
 
 export interface RoomError {
@@ -42,6 +58,9 @@ export interface RoomError {
   /** Human text naming what was wrong and, where there is one, the limit and the actual value. */
   message: string;
   requestId?: string;
+  /** For `undeliverable`: the peer the relays were for, and how many were not delivered. */
+  to?: string;
+  count?: number;
 }
 
 /**

@@ -32,6 +32,22 @@ export interface Limits {
   readonly rateBurst: number;
   /** A socket still sending over the rate this long after it was first limited is closed with 1008. */
   readonly abuseAfterMs: number;
+  /** How long the id of a peer whose connection dropped (not closed cleanly) is kept for it to resume. */
+  readonly resumeGraceMs: number;
+  /** What a reserved peer's mailbox keeps for it: messages ... */
+  readonly mailboxMaxMessages: number;
+  /** ... and bytes of relayed data. */
+  readonly mailboxMaxBytes: number;
+  /** Bytes of relayed data all the mailboxes of a room keep together. */
+  readonly roomMailboxMaxBytes: number;
+  /** A connection that shows no sign of life (no message, no keepalive) this long is taken as dropped. */
+  readonly idleTimeoutMs: number;
+  /** How deeply a message's JSON may nest (objects and arrays); deeper is `invalid_message`. */
+  readonly maxJsonDepth: number;
+  /** What the server sends one connection, sustained (characters of JSON) ... */
+  readonly outboundBytesPerSecond: number;
+  /** ... and in a burst; past it the connection is taken as not reading, and dropped. */
+  readonly outboundBurstBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -40,6 +56,14 @@ export const DEFAULT_LIMITS: Limits = {
   ratePerSecond: 50,
   rateBurst: 200,
   abuseAfterMs: 10_000,
+  resumeGraceMs: 30_000,
+  mailboxMaxMessages: 256,
+  mailboxMaxBytes: 256 * 1024,
+  roomMailboxMaxBytes: 8 * 1024 * 1024,
+  idleTimeoutMs: 120_000,
+  maxJsonDepth: 64,
+  outboundBytesPerSecond: 1024 * 1024,
+  outboundBurstBytes: 16 * 1024 * 1024,
 };
 
 /** The setting that overrides each tunable limit, its unit as written there, and its ceiling. */
@@ -49,4 +73,12 @@ export const LIMIT_VARS = {
   ratePerSecond: { name: "RATE_LIMIT_PER_SECOND", scale: 1, max: 1_000_000 },
   rateBurst: { name: "RATE_LIMIT_BURST", scale: 1, max: 1_000_000 },
   abuseAfterMs: { name: "RATE_LIMIT_ABUSE_SECONDS", scale: 1_000, max: 86_400_000 },
+  resumeGraceMs: { name: "RESUME_GRACE_SECONDS", scale: 1_000, max: 3_600_000 },
+  mailboxMaxMessages: { name: "MAILBOX_MAX_MESSAGES", scale: 1, max: 100_000 },
+  mailboxMaxBytes: { name: "MAILBOX_MAX_BYTES", scale: 1, max: 64 * 1024 * 1024 },
+  roomMailboxMaxBytes: { name: "ROOM_MAILBOX_MAX_BYTES", scale: 1, max: 1024 * 1024 * 1024 },
+  idleTimeoutMs: { name: "IDLE_TIMEOUT_SECONDS", scale: 1_000, max: 86_400_000 },
+  maxJsonDepth: { name: "MAX_JSON_DEPTH", scale: 1, max: 10_000 },
+  outboundBytesPerSecond: { name: "OUTBOUND_BYTES_PER_SECOND", scale: 1, max: 1024 * 1024 * 1024 },
+  outboundBurstBytes: { name: "OUTBOUND_BURST_BYTES", scale: 1, max: 1024 * 1024 * 1024 },
 } as const satisfies Record<keyof Limits, { name: string; scale: number; max: number }>;

@@ -3,8 +3,7 @@ import { seedCodec } from "./codecs/seed.js";
 import type { ConnectionState } from "./connection-state.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Pipeline, type Transport } from "./pipeline.js";
-import { Revision } from "./revision.js";
-import { Room } from "./room.js";
+import { MemoryReservationStore } from "./reservations.js";
 
 /** A connection as the tests see it: what it was sent, how it was closed, what was saved for it. */
 class Conn {
@@ -15,11 +14,14 @@ class Conn {
 }
 
 function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<Conn>> = {}) {
-  let now = 0;
+  let now = 1_000_000;
   const connections: Conn[] = [];
+  const store = new MemoryReservationStore();
+  const schedule: Array<number | undefined> = [];
   const pipeline = new Pipeline<Conn>({
-    room: new Room(new Revision({ load: () => 0, save: () => {} })),
     codec: seedCodec,
+    revisionStore: { load: () => 0, save: () => {} },
+    reservationStore: store,
     limits: { ...DEFAULT_LIMITS, ...limits },
     roomName: "test",
     now: () => now,
@@ -36,6 +38,8 @@ function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<Conn>>
         c.saved = state;
       },
       countConnections: () => connections.filter((c) => c.closedWith === undefined).length,
+      lastAutoResponse: () => undefined,
+      schedule: (at) => schedule.push(at),
       ...transport,
     },
   });
@@ -46,7 +50,7 @@ function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<Conn>>
     return c;
   };
   const send = (c: Conn, message: unknown) => pipeline.message(c, JSON.stringify(message));
-  return { pipeline, open, send, tick: (ms: number) => (now += ms) };
+  return { pipeline, open, send, store, schedule, tick: (ms: number) => (now += ms) };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -59,7 +63,7 @@ describe("Pipeline", () => {
     send(bob, { type: "register", peer_id: "bob" });
     send(alice, { type: "relay", to: "bob", data: { sdp: "v=0" } });
     expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: { sdp: "v=0" } });
-    expect(alice.saved).toEqual({ room: "test", peerId: "alice", presence: false });
+    expect(alice.saved).toEqual({ room: "test", peerId: "alice", presence: false, token: expect.any(String) });
   });
 
   it("turns away a connection past the room's limit with room_full and close 1013", () => {
@@ -124,15 +128,30 @@ describe("Pipeline", () => {
     expect(error).toHaveBeenCalledWith(expect.not.stringContaining("storage unavailable\\n"));
   });
 
-  it("tells presence watchers when a connection closes, and logs a dropped one at debug only", () => {
+  it("tells presence watchers at once when a connection says goodbye (1000 or 1001)", () => {
+    for (const code of [1000, 1001]) {
+      const { pipeline, open, send, store } = setup();
+      const [watcher, leaver] = [open("w"), open("l")];
+      send(watcher, { type: "register", peer_id: "watcher", presence: true });
+      send(leaver, { type: "register", peer_id: "leaver" });
+      pipeline.closed(leaver, code);
+      expect(watcher.sent.at(-1)).toMatchObject({ type: "peer_left", peer_id: "leaver" });
+      expect(store.writes).toBe(0);
+    }
+  });
+
+  it("holds a dropped peer's id (1006) without a word to watchers, and logs the drop at debug only", () => {
     const { pipeline, open, send } = setup();
     const [watcher, leaver] = [open("w"), open("l")];
     send(watcher, { type: "register", peer_id: "watcher", presence: true });
     send(leaver, { type: "register", peer_id: "leaver" });
     const debug = vi.spyOn(console, "debug").mockImplementation(() => {});
     const warn = vi.spyOn(console, "warn");
+    const before = watcher.sent.length;
     pipeline.closed(leaver, 1006);
-    expect(watcher.sent.at(-1)).toMatchObject({ type: "peer_left", peer_id: "leaver" });
+    expect(watcher.sent.length).toBe(before);
+    send(watcher, { type: "list_peers" });
+    expect(watcher.sent.at(-1)).toMatchObject({ type: "peers", peers: ["leaver"] });
     expect(debug).toHaveBeenCalledWith(expect.stringContaining('"event":"socket_dropped"'));
     expect(warn).not.toHaveBeenCalled();
   });
@@ -140,7 +159,7 @@ describe("Pipeline", () => {
   it("rebuilds the room from restored connection state, as after a wake", () => {
     const { pipeline, open, send } = setup();
     const alice = new Conn("a");
-    pipeline.restore(alice, { room: "test", peerId: "alice", presence: false });
+    pipeline.restore(alice, { room: "test", peerId: "alice", presence: false, token: "t" });
     const bob = open("b");
     send(bob, { type: "register", peer_id: "bob" });
     send(alice, { type: "relay", to: "bob", data: "after wake" });
@@ -149,11 +168,19 @@ describe("Pipeline", () => {
 
   it("learns the room's name from restored state when the host did not know it", () => {
     const pipeline = new Pipeline<Conn>({
-      room: new Room(new Revision({ load: () => 0, save: () => {} })),
       codec: seedCodec,
+      revisionStore: { load: () => 0, save: () => {} },
+      reservationStore: new MemoryReservationStore(),
       limits: DEFAULT_LIMITS,
       roomName: "",
-      transport: { send: () => true, close: () => {}, save: () => {}, countConnections: () => 0 },
+      transport: {
+        send: () => true,
+        close: () => {},
+        save: () => {},
+        countConnections: () => 0,
+        lastAutoResponse: () => undefined,
+        schedule: () => {},
+      },
     });
     pipeline.restore(new Conn("a"), { room: "lobby" });
     expect(pipeline.roomName).toBe("lobby");

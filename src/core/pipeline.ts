@@ -6,29 +6,32 @@
  *
  * The relay path (`message` for a relay to a connected peer) touches no storage and awaits nothing.
  */
-import { CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER, isAbruptCloseCode } from "./close-codes.js";
+import {
+  CLOSE_NOT_READING,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+  isAbruptCloseCode,
+  isGoodbye,
+} from "./close-codes.js";
 import type { Codec } from "./codec.js";
 import type { ConnectionState } from "./connection-state.js";
-import { type Outbound, type RoomError, type RoomEvent, roomError } from "./events.js";
+import { Delivery } from "./delivery.js";
+import { type Outbound, roomError } from "./events.js";
 import type { Limits } from "./limits.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
 import { TokenBucket } from "./rate-limit.js";
-import type { Room } from "./room.js";
+import { type ReservationStore, Reservations } from "./reservations.js";
+import { Revision, type RevisionStore } from "./revision.js";
+import { Room } from "./room.js";
+import type { Transport } from "./transport.js";
+import { Wakeups } from "./wakeups.js";
 
-/** What the pipeline needs of the host's connections. */
-export interface Transport<C> {
-  /** Hands `text` to the connection; false when it could not (the connection is already closing). */
-  send(connection: C, text: string): boolean;
-  close(connection: C, code: number, reason: string): void;
-  /** Keeps `state` with the connection across hibernation and eviction. */
-  save(connection: C, state: ConnectionState): void;
-  /** The connections the host holds right now; asked only when the cached count says the room is full. */
-  countConnections(): number;
-}
+export type { Transport } from "./transport.js";
 
 export interface PipelineOptions<C> {
-  room: Room<C>;
   codec: Codec;
+  revisionStore: RevisionStore;
+  reservationStore: ReservationStore;
   limits: Limits;
   transport: Transport<C>;
   /** For logs and the connection state; may be learned later from a restored connection (`restore`). */
@@ -43,17 +46,47 @@ export class Pipeline<C extends object> {
   readonly #transport: Transport<C>;
   readonly #now: () => number;
   readonly #buckets = new WeakMap<C, TokenBucket>();
+  /** When each connection last sent anything; after a wake, the wake itself stands in for it. */
+  readonly #lastSeen = new WeakMap<C, number>();
+  readonly #wakeups: Wakeups;
+  readonly #delivery: Delivery<C>;
   #roomName: string;
   /** A cache of the host's connection count, recounted whenever it says the room is full. */
   #connections = 0;
 
   constructor(options: PipelineOptions<C>) {
-    this.#room = options.room;
     this.#codec = options.codec;
     this.#limits = options.limits;
     this.#transport = options.transport;
     this.#roomName = options.roomName;
     this.#now = options.now ?? Date.now;
+    this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), this.#now, options.limits.idleTimeoutMs);
+    this.#room = new Room<C>({
+      revision: new Revision(options.revisionStore),
+      reservations: new Reservations(options.reservationStore, options.limits),
+      graceMs: options.limits.resumeGraceMs,
+      now: this.#now,
+      isLive: (connection) => this.isLive(connection),
+    });
+    this.#delivery = new Delivery({
+      ...options,
+      room: this.#room,
+      now: this.#now,
+      roomName: () => this.#roomName,
+      onNotReading: (connection) =>
+        this.#log("warn", "outbound_budget_exceeded", connection, { code: CLOSE_NOT_READING }),
+    });
+  }
+
+  /** The room, for hosts' stats and tests; commands reach it only through `message`. */
+  get room(): Room<C> {
+    return this.#room;
+  }
+
+  /** Whether the connection has shown a sign of life (a message, or a keepalive the runtime answered) lately. */
+  isLive(connection: C): boolean {
+    const seen = Math.max(this.#lastSeen.get(connection) ?? 0, this.#transport.lastAutoResponse(connection) ?? 0);
+    return this.#now() - seen <= this.#limits.idleTimeoutMs;
   }
 
   get roomName(): string {
@@ -63,10 +96,12 @@ export class Pipeline<C extends object> {
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
     this.#connections++;
+    this.#lastSeen.set(connection, this.#now());
     if (!state) return;
     this.#roomName ||= state.room;
     if (state.peerId !== undefined) {
-      this.#room.restore(connection, { peerId: state.peerId, presence: state.presence ?? false });
+      const { peerId, presence = false, token = "" } = state;
+      this.#room.restore(connection, { peerId, presence, token });
     }
   }
 
@@ -76,9 +111,10 @@ export class Pipeline<C extends object> {
    * upgrade). Returns whether it was admitted.
    */
   open(connection: C): boolean {
+    this.#lastSeen.set(connection, this.#now());
     if (this.#admit()) return true;
     const max = this.#limits.maxPeersPerRoom;
-    this.#send(connection, roomError("room_full", `room is full: ${max} of ${max} connections`));
+    this.#delivery.send(connection, roomError("room_full", `room is full: ${max} of ${max} connections`));
     this.#transport.close(connection, CLOSE_TRY_AGAIN_LATER, "room full");
     return false;
   }
@@ -86,45 +122,75 @@ export class Pipeline<C extends object> {
   message(connection: C, frame: string | ArrayBuffer): void {
     let requestId: string | undefined;
     try {
-      const verdict = this.#bucketOf(connection).take(this.#now());
-      const decoded = this.#codec.decode(frame, this.#limits.maxMessageBytes);
+      const now = this.#now();
+      this.#lastSeen.set(connection, now);
+      const bucket = this.#bucketOf(connection);
+      const verdict = bucket.take(now);
+      const decoded = this.#codec.decode(frame, this.#limits);
       requestId = decoded.ok ? decoded.command.requestId : decoded.error.requestId;
       if (verdict !== "ok") {
-        this.#send(connection, roomError("rate_limited", this.#rateText(), requestId));
+        this.#delivery.send(connection, roomError("rate_limited", this.#rateText(), requestId));
         if (verdict === "abusive") this.#closeAbusive(connection);
         return;
       }
       if (!decoded.ok) {
-        this.#send(connection, decoded.error);
+        this.#delivery.send(connection, decoded.error);
         return;
       }
       const command = decoded.command;
-      this.#deliver(connection, this.#room.handle(connection, command), requestId);
+      const out = this.#room.handle(connection, command);
+      this.#delivery.deliver(out, connection, requestId);
       if (command.type === "register") this.#saveRegistration(connection);
+      // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
+      if (command.type === "register" || command.type === "list_peers") bucket.charge(listCharge(out, connection));
+      // A relay straight to a live peer changes no deadline; anything else may.
+      if (command.type !== "relay" || out.length !== 1 || out[0]?.event.type !== "relay") this.#reschedule();
     } catch (error) {
       this.#fail(connection, "message_failed", error, requestId);
     }
   }
 
-  /** The connection closed (the host answers the Close frame). Its peer leaves the room. */
+  /**
+   * The connection closed (the host answers the Close frame). After a goodbye (`isGoodbye`) its peer leaves at
+   * once; after anything else its id is held for it to resume.
+   */
   closed(connection: C, code: number): void {
     this.#connections = Math.max(0, this.#connections - 1);
     try {
       // A dropped network (1006) is routine; anything else worth a line is the client's own code.
       if (isAbruptCloseCode(code)) this.#log("debug", "socket_dropped", connection, { code });
-      this.#deliver(connection, this.#room.leave(connection));
+      const how = isGoodbye(code) ? "clean" : "dropped";
+      this.#delivery.deliver(this.#room.leave(connection, how), connection);
+      this.#reschedule();
     } catch (error) {
       this.#fail(connection, "close_failed", error);
     }
   }
 
-  /** The host saw the connection fail. Routine (a client vanished), so logged at debug; its peer leaves. */
+  /** The host saw the connection fail. Routine (a client vanished), so logged at debug; its id is held. */
   failed(connection: C, error: unknown): void {
     try {
       this.#log("debug", "socket_error", connection, { error: describeError(error) });
-      this.#deliver(connection, this.#room.leave(connection));
+      this.#delivery.deliver(this.#room.leave(connection, "dropped"), connection);
+      this.#reschedule();
     } catch (failure) {
       this.#fail(connection, "socket_error_failed", failure);
+    }
+  }
+
+  /**
+   * The wake-up asked with `Transport.schedule` came: reservations that ran out end (their senders are told),
+   * and, where presence watchers would otherwise wait for a `peer_left` that nothing else would notice, silent
+   * connections are dropped.
+   */
+  alarm(): void {
+    try {
+      const out = this.#room.expire();
+      if (this.#wakeups.woke(this.#room.watcherCount)) out.push(...this.#room.sweep());
+      this.#delivery.deliver(out);
+      this.#reschedule();
+    } catch (error) {
+      this.#log("error", "alarm_failed", undefined, { error: describeError(error) });
     }
   }
 
@@ -148,24 +214,8 @@ export class Pipeline<C extends object> {
     return bucket;
   }
 
-  /** Sends each event, encoding a broadcast once. A relay whose target is already closing is answered. */
-  #deliver(origin: C, out: Outbound<C>[], requestId?: string): void {
-    let last: RoomEvent | undefined;
-    let text = "";
-    for (const { to, event } of out) {
-      if (event !== last) {
-        last = event;
-        text = this.#codec.encode(event);
-      }
-      if (!this.#transport.send(to, text) && event.type === "relay") {
-        const why = "the target peer is disconnecting; the relay was not delivered";
-        this.#send(origin, roomError("unknown_peer", why, requestId));
-      }
-    }
-  }
-
-  #send(connection: C, error: RoomError): void {
-    this.#transport.send(connection, this.#codec.encode(error));
+  #reschedule(): void {
+    this.#wakeups.update(this.#room.nextDeadline(), this.#room.watcherCount);
   }
 
   #saveRegistration(connection: C): void {
@@ -174,10 +224,11 @@ export class Pipeline<C extends object> {
     this.#transport.save(connection, { room: this.#roomName, ...registration });
   }
 
+  /** An abuser leaves at once, with no reservation to come back to. */
   #closeAbusive(connection: C): void {
     this.#log("warn", "rate_abuse_closed", connection, { code: "rate_limited" });
-    this.#deliver(connection, this.#room.leave(connection));
-    this.#transport.close(connection, CLOSE_POLICY_VIOLATION, "rate limit exceeded for too long");
+    this.#delivery.deliver(this.#room.leave(connection, "clean"), connection);
+    this.#delivery.disconnect(connection, CLOSE_POLICY_VIOLATION, "rate limit exceeded for too long");
   }
 
   #rateText(): string {
@@ -190,13 +241,27 @@ export class Pipeline<C extends object> {
     this.#log("error", event, connection, { code: "internal_error", error: describeError(error) });
     try {
       const text = "the server failed to handle this message; it was dropped";
-      this.#send(connection, roomError("internal_error", text, requestId));
+      this.#delivery.send(connection, roomError("internal_error", text, requestId));
     } catch {
       // Nothing more to tell a connection that cannot be written to.
     }
   }
 
-  #log(level: LogLevel, event: string, connection: C, fields: LogFields): void {
-    logEvent(level, event, { room: this.#roomName, peer_id: this.#room.registrationOf(connection)?.peerId, ...fields });
+  #log(level: LogLevel, event: string, connection: C | undefined, fields: LogFields): void {
+    const peerId = connection === undefined ? undefined : this.#room.registrationOf(connection)?.peerId;
+    logEvent(level, event, { room: this.#roomName, peer_id: peerId, ...fields });
   }
+}
+
+/** Peers listed per rate token beyond the first: a 1,000-peer list costs 10 more, a 5,000-peer one 50. */
+export const PEERS_PER_TOKEN = 100;
+
+/** The extra rate tokens the peer list answered to `connection` costs. */
+function listCharge<C>(out: Outbound<C>[], connection: C): number {
+  for (const { to, event } of out) {
+    if (to === connection && (event.type === "peers" || event.type === "registered")) {
+      return Math.floor(event.peers.length / PEERS_PER_TOKEN);
+    }
+  }
+  return 0;
 }

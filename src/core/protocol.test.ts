@@ -8,6 +8,7 @@ import {
 } from "./protocol.js";
 
 const MAX = 64 * 1024;
+const LIMITS = { maxMessageBytes: MAX, maxJsonDepth: 64 };
 
 describe("parseClientMessage accepts", () => {
   const accepted: Array<[string, string, ClientMessage]> = [
@@ -37,9 +38,24 @@ describe("parseClientMessage accepts", () => {
     ],
     ["unknown fields, ignored", '{"type":"list_peers","extra":{"x":1}}', { type: "list_peers" }],
     ["ping with a request_id", '{"type":"ping","request_id":"p"}', { type: "ping", request_id: "p" }],
+    [
+      "register with a resume token",
+      '{"type":"register","peer_id":"a","resume_token":"abc_-1"}',
+      { type: "register", peer_id: "a", resume_token: "abc_-1" },
+    ],
+    [
+      "a page of list_peers",
+      '{"type":"list_peers","limit":100,"after":"bob"}',
+      { type: "list_peers", limit: 100, after: "bob" },
+    ],
+    [
+      "data nested 63 deep (the message is the 64th level)",
+      `{"type":"relay","to":"b","data":${"[".repeat(63)}${"]".repeat(63)}}`,
+      { type: "relay", to: "b", data: JSON.parse(`${"[".repeat(63)}${"]".repeat(63)}`) },
+    ],
   ];
   it.each(accepted)("%s", (_name, frame, expected) => {
-    expect(parseClientMessage(frame, MAX)).toEqual({ ok: true, message: expected });
+    expect(parseClientMessage(frame, LIMITS)).toEqual({ ok: true, message: expected });
   });
 });
 
@@ -78,6 +94,24 @@ describe("parseClientMessage rejects", () => {
     ["relay without to", '{"type":"relay","data":1}', "invalid_peer_id", undefined],
     ["relay to a malformed id", '{"type":"relay","to":"a b","data":1}', "invalid_peer_id", undefined],
     ["relay without data", '{"type":"relay","to":"bob","request_id":"r"}', "invalid_message", "r"],
+    ["an empty resume token", '{"type":"register","peer_id":"a","resume_token":""}', "invalid_message", undefined],
+    ["a numeric resume token", '{"type":"register","peer_id":"a","resume_token":5}', "invalid_message", undefined],
+    ["a zero limit", '{"type":"list_peers","limit":0,"request_id":"r"}', "invalid_message", "r"],
+    ["a fractional limit", '{"type":"list_peers","limit":1.5}', "invalid_message", undefined],
+    ["a limit past 10,000", '{"type":"list_peers","limit":10001}', "invalid_message", undefined],
+    ["an after that is no peer id", '{"type":"list_peers","after":"a b"}', "invalid_peer_id", undefined],
+    [
+      "data nested 64 deep",
+      `{"type":"relay","to":"b","data":${"[".repeat(64)}${"]".repeat(64)},"request_id":"d"}`,
+      "invalid_message",
+      "d",
+    ],
+    [
+      "data nested 32,700 deep",
+      `{"type":"relay","to":"b","data":${"[".repeat(32_700)}${"]".repeat(32_700)}}`,
+      "invalid_message",
+      undefined,
+    ],
     [
       "a message over the size limit",
       `{"type":"relay","to":"b","data":"${"x".repeat(MAX)}"}`,
@@ -86,7 +120,7 @@ describe("parseClientMessage rejects", () => {
     ],
   ];
   it.each(rejected)("%s", (_name, frame, code, requestId) => {
-    const result = parseClientMessage(frame, MAX);
+    const result = parseClientMessage(frame, LIMITS);
     if (result.ok) throw new Error(`accepted ${JSON.stringify(result.message)}`);
     expect(result.error.code).toBe(code);
     expect(result.error.request_id).toBe(requestId);
@@ -96,19 +130,25 @@ describe("parseClientMessage rejects", () => {
   it("counts UTF-8 bytes, not characters, against the size limit", () => {
     const euros = "€".repeat(400); // 400 characters, 1,200 bytes
     const frame = `{"type":"relay","to":"b","data":"${euros}"}`;
-    expect(parseClientMessage(frame, 1_100)).toMatchObject({ ok: false, error: { code: "message_too_large" } });
-    expect(parseClientMessage(frame, 1_300)).toMatchObject({ ok: true });
+    expect(parseClientMessage(frame, { ...LIMITS, maxMessageBytes: 1_100 })).toMatchObject({
+      ok: false,
+      error: { code: "message_too_large" },
+    });
+    expect(parseClientMessage(frame, { ...LIMITS, maxMessageBytes: 1_300 })).toMatchObject({ ok: true });
   });
 
   it("names the limit and the actual size in the error", () => {
-    const result = parseClientMessage(`{"x":"${"y".repeat(200)}"}`, 100);
+    const result = parseClientMessage(`{"x":"${"y".repeat(200)}"}`, { ...LIMITS, maxMessageBytes: 100 });
     expect(result).toMatchObject({ ok: false, error: { error: "message is 208 bytes, over the limit of 100 bytes" } });
   });
 });
 
 describe("parseServerMessage accepts", () => {
   const accepted: Array<[string, ServerMessage]> = [
-    ["registered", { type: "registered", peer_id: "a", peers: ["b"], rev: 3, request_id: "r" }],
+    ["registered", { type: "registered", peer_id: "a", peers: ["b"], rev: 3, resume_token: "t", request_id: "r" }],
+    ["registered by resume", { type: "registered", peer_id: "a", peers: [], rev: 3, resume_token: "t", resumed: true }],
+    ["a page of peers", { type: "peers", peers: ["a"], rev: 1, next: "a" }],
+    ["undeliverable", { type: "error", code: "undeliverable", error: "not delivered", to: "b", count: 3 }],
     ["peers", { type: "peers", peers: [], rev: 0 }],
     ["relay with any data", { type: "relay", from: "a", data: { sdp: "v=0", n: [1, null] } }],
     ["relay with null data", { type: "relay", from: "a", data: null }],

@@ -21,6 +21,14 @@ export class TokenBucket {
     this.#updatedAt = now;
   }
 
+  /**
+   * Takes `tokens` more for work already done (a large answer), down to one burst in debt: the next messages are
+   * limited until the bucket refills.
+   */
+  charge(tokens: number): void {
+    if (tokens > 0) this.#tokens = Math.max(-this.limits.rateBurst, this.#tokens - tokens);
+  }
+
   take(now: number): RateVerdict {
     const { ratePerSecond, rateBurst, abuseAfterMs } = this.limits;
     const elapsed = Math.max(0, now - this.#updatedAt);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Outbound, RoomCommand } from "./events.js";
+import { DEFAULT_LIMITS } from "./limits.js";
+import { MemoryReservationStore, Reservations } from "./reservations.js";
 import { Revision } from "./revision.js";
 import { Room } from "./room.js";
 
@@ -11,8 +13,11 @@ function newRoom() {
       ceiling = value;
     },
   });
-  return new Room<string>(revision);
+  const reservations = new Reservations(new MemoryReservationStore(), DEFAULT_LIMITS);
+  return new Room<string>({ revision, reservations, graceMs: 30_000 });
 }
+
+const anyToken = expect.stringMatching(/^[A-Za-z0-9_-]{22}$/);
 
 const register = (peerId: string, extra: Partial<Extract<RoomCommand, { type: "register" }>> = {}): RoomCommand => ({
   type: "register",
@@ -31,7 +36,7 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     expect(act(room, "c2", register("bob", { requestId: "r" }))).toEqual([
-      ["c2", { type: "registered", peerId: "bob", peers: ["alice"], rev: 2, requestId: "r" }],
+      ["c2", { type: "registered", peerId: "bob", peers: ["alice"], rev: 2, resumeToken: anyToken, requestId: "r" }],
     ]);
   });
 
@@ -39,7 +44,7 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     expect(act(room, "c1", register("alice"))).toEqual([
-      ["c1", { type: "registered", peerId: "alice", peers: [], rev: 1 }],
+      ["c1", { type: "registered", peerId: "alice", peers: [], rev: 1, resumeToken: anyToken }],
     ]);
     expect(room.peerCount).toBe(1);
   });
@@ -97,9 +102,9 @@ describe("Room", () => {
     act(room, "q", register("quiet"));
     expect(act(room, "c1", register("alice"))).toEqual([
       ["w", { type: "peer_joined", peerId: "alice", rev: 3 }],
-      ["c1", { type: "registered", peerId: "alice", peers: ["watcher", "quiet"], rev: 3 }],
+      ["c1", { type: "registered", peerId: "alice", peers: ["watcher", "quiet"], rev: 3, resumeToken: anyToken }],
     ]);
-    expect(room.leave("c1").map((o) => [o.to, o.event])).toEqual([
+    expect(room.leave("c1", "clean").map((o) => [o.to, o.event])).toEqual([
       ["w", { type: "peer_left", peerId: "alice", rev: 4 }],
     ]);
   });
@@ -122,20 +127,20 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     act(room, "c2", register("alice")); // refused: taken
-    expect(room.leave("c2")).toEqual([]);
+    expect(room.leave("c2", "clean")).toEqual([]);
     expect(room.registrationOf("c1")?.peerId).toBe("alice");
-    room.leave("c1");
+    room.leave("c1", "clean");
     expect(act(room, "c2", register("alice"))).toMatchObject([["c2", { type: "registered" }]]);
   });
 
   it("is rebuilt from restored registrations, as after a wake", () => {
     const room = newRoom();
-    room.restore("c1", { peerId: "alice", presence: false });
-    room.restore("c2", { peerId: "bob", presence: true });
+    room.restore("c1", { peerId: "alice", presence: false, token: "t1" });
+    room.restore("c2", { peerId: "bob", presence: true, token: "t2" });
     expect(act(room, "c1", { type: "relay", to: "bob", data: "hi" })).toEqual([
       ["c2", { type: "relay", from: "alice", data: "hi" }],
     ]);
-    expect(room.leave("c1").map((o) => o.to)).toEqual(["c2"]);
+    expect(room.leave("c1", "clean").map((o) => o.to)).toEqual(["c2"]);
   });
 
   it("answers ping with pong, echoing the request id", () => {

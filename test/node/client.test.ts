@@ -119,6 +119,38 @@ describe("SignalingClient", () => {
     expect(await once<{ data: unknown }>((l) => bob.on("relay", l))).toMatchObject({ data: "sent while reconnecting" });
   });
 
+  it("resumes its id with the resume token after a drop: watchers see no leave, relays sent meanwhile arrive", async () => {
+    const room = freshRoom();
+    const watcher = client("watcher", room, { presence: true });
+    const bob = client("bob", room);
+    await Promise.all([watcher.connect(), bob.connect()]);
+    const left: string[] = [];
+    watcher.on("peer-left", ({ peerId }) => left.push(peerId));
+    const firstToken = (await bob.connect()).resume_token;
+    const resumed = once<{ resumed?: boolean; resume_token: string }>((l) => bob.on("registered", l));
+    sockets[sockets.length - 1]?.terminate(); // bob's socket, as a network switch would cut it
+    watcher.relay("bob", "sent while bob was away");
+    const relayed = once<{ data: unknown }>((l) => bob.on("relay", l));
+    const again = await resumed;
+    expect(again.resumed).toBe(true);
+    expect(again.resume_token).not.toBe(firstToken);
+    expect((await relayed).data).toBe("sent while bob was away");
+    expect(left).toEqual([]);
+  });
+
+  it("closes for good, saying so, when another connection takes its id over", async () => {
+    const room = freshRoom();
+    const first = client("alice", room);
+    const token = (await first.connect()).resume_token;
+    const failed = once<SignalingError>((l) => first.on("error", l));
+    const raw = new WebSocket(`${worker.wsUrl}/rooms/${room}`);
+    await new Promise((resolve) => raw.once("open", resolve));
+    raw.send(JSON.stringify({ type: "register", peer_id: "alice", resume_token: token }));
+    expect((await failed).code).toBe("replaced");
+    expect(first.state).toBe("closed");
+    raw.close();
+  });
+
   it("takes a connection whose keepalive goes unanswered as dead, and reconnects", async () => {
     const room = freshRoom();
     // Pings vanish, as on a connection that died without closing.

@@ -20,7 +20,12 @@ describe("hibernation and eviction", () => {
       const fresh = new Peers(state, env);
       const aliceSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "alice");
       if (!aliceSocket) throw new Error("alice's socket has no registration in its attachment");
-      expect(readConnectionState(aliceSocket)).toEqual({ room, peerId: "alice", presence: false });
+      expect(readConnectionState(aliceSocket)).toEqual({
+        room,
+        peerId: "alice",
+        presence: false,
+        token: expect.any(String),
+      });
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "after wake" }));
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "list_peers" }));
     });

@@ -4,15 +4,15 @@ import { assertNever, type RoomCommand, type RoomEvent, roomError } from "../eve
 import { type ClientMessage, parseClientMessage, type ServerMessage } from "../protocol.js";
 
 export const seedCodec: Codec = {
-  decode(frame: string | ArrayBuffer, maxBytes: number): Decoded {
-    const parsed = parseClientMessage(frame, maxBytes);
+  decode(frame, limits): Decoded {
+    const parsed = parseClientMessage(frame, limits);
     if (!parsed.ok) {
       const { code, error, request_id: requestId } = parsed.error;
       return { ok: false, error: roomError(code, error, requestId) };
     }
     return { ok: true, command: toCommand(parsed.message) };
   },
-  encode(event: RoomEvent): string {
+  encode(event): string {
     return JSON.stringify(toServerMessage(event));
   },
 };
@@ -20,24 +20,34 @@ export const seedCodec: Codec = {
 function toCommand(message: ClientMessage): RoomCommand {
   const requestId = message.request_id;
   switch (message.type) {
-    case "register":
-      return { type: "register", peerId: message.peer_id, presence: message.presence ?? false, requestId };
+    case "register": {
+      const { peer_id: peerId, presence = false, resume_token: resumeToken } = message;
+      return { type: "register", peerId, presence, resumeToken, requestId };
+    }
     case "relay":
       return { type: "relay", to: message.to, data: message.data, requestId };
     case "list_peers":
+      return { type: "list_peers", limit: message.limit, after: message.after, requestId };
     case "ping":
-      return { type: message.type, requestId };
+      return { type: "ping", requestId };
     default:
       return assertNever(message);
   }
 }
 
-export function toServerMessage(event: RoomEvent): ServerMessage {
+export function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" }>): ServerMessage {
   switch (event.type) {
-    case "registered":
-      return withRequestId({ type: "registered", peer_id: event.peerId, peers: event.peers, rev: event.rev }, event);
-    case "peers":
-      return withRequestId({ type: "peers", peers: event.peers, rev: event.rev }, event);
+    case "registered": {
+      const { peerId, peers, rev, resumeToken, resumed } = event;
+      const message: ServerMessage = { type: "registered", peer_id: peerId, peers, rev, resume_token: resumeToken };
+      if (resumed) message.resumed = true;
+      return withRequestId(message, event);
+    }
+    case "peers": {
+      const message: ServerMessage = { type: "peers", peers: event.peers, rev: event.rev };
+      if (event.next !== undefined) message.next = event.next;
+      return withRequestId(message, event);
+    }
     case "relay":
       return { type: "relay", from: event.from, data: event.data };
     case "peer_joined":
@@ -45,8 +55,12 @@ export function toServerMessage(event: RoomEvent): ServerMessage {
       return { type: event.type, peer_id: event.peerId, rev: event.rev };
     case "pong":
       return withRequestId({ type: "pong" }, event);
-    case "error":
-      return withRequestId({ type: "error", code: event.code, error: event.message }, event);
+    case "error": {
+      const message: ServerMessage = { type: "error", code: event.code, error: event.message };
+      if (event.to !== undefined) message.to = event.to;
+      if (event.count !== undefined) message.count = event.count;
+      return withRequestId(message, event);
+    }
     default:
       return assertNever(event);
   }

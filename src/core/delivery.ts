@@ -1,0 +1,88 @@
+/**
+ * Handing a room's events to connections: each broadcast encoded once, each connection within its outbound budget,
+ * closes carried out with the connection's saved state cleared first.
+ */
+import { CLOSE_NOT_READING } from "./close-codes.js";
+import type { Codec } from "./codec.js";
+import { type Outbound, type RoomError, type RoomEvent, roomError } from "./events.js";
+import type { Limits } from "./limits.js";
+import { OutboundBudget } from "./outbound-budget.js";
+import type { Room } from "./room.js";
+import type { Transport } from "./transport.js";
+
+export interface DeliveryOptions<C> {
+  codec: Codec;
+  transport: Transport<C>;
+  room: Room<C>;
+  limits: Limits;
+  now: () => number;
+  roomName: () => string;
+  onNotReading: (connection: C) => void;
+}
+
+export class Delivery<C extends object> {
+  readonly #budgets = new WeakMap<C, OutboundBudget>();
+
+  constructor(private readonly options: DeliveryOptions<C>) {}
+
+  /**
+   * Sends each event. A relay that cannot be handed over is answered to `origin` (echoing `requestId`): kept
+   * for its target if the target is dropped for not reading, refused if the target is already closing.
+   */
+  deliver(out: Outbound<C>[], origin?: C, requestId?: string): void {
+    const { codec, transport, room } = this.options;
+    let last: RoomEvent | undefined;
+    let text = "";
+    for (const { to, event } of out) {
+      if (event.type === "disconnect") {
+        this.disconnect(to, event.code, event.reason);
+        continue;
+      }
+      if (event !== last) {
+        last = event;
+        text = codec.encode(event);
+      }
+      if (!this.#withinBudget(to, text)) {
+        const target = room.registrationOf(to)?.peerId;
+        this.#dropNotReading(to);
+        const refusal = event.type === "relay" ? room.keep(target ?? "", event.from, event.data, requestId) : undefined;
+        if (refusal && origin !== undefined) this.send(origin, refusal);
+        continue;
+      }
+      if (!transport.send(to, text) && event.type === "relay" && origin !== undefined) {
+        const why = "the target peer is disconnecting; the relay was not delivered";
+        this.send(origin, roomError("unknown_peer", why, requestId));
+      }
+    }
+  }
+
+  send(connection: C, error: RoomError): void {
+    this.options.transport.send(connection, this.options.codec.encode(error));
+  }
+
+  /**
+   * Closes a connection the room let go. Its saved state is cleared first: if the client never answers the Close
+   * frame, the socket outlives the room's memory, and a wake must not bring its registration back as a ghost.
+   */
+  disconnect(connection: C, code: number, reason: string): void {
+    this.options.transport.save(connection, { room: this.options.roomName() });
+    this.options.transport.close(connection, code, reason);
+  }
+
+  #withinBudget(connection: C, text: string): boolean {
+    const now = this.options.now();
+    let budget = this.#budgets.get(connection);
+    if (!budget) {
+      budget = new OutboundBudget(this.options.limits, now);
+      this.#budgets.set(connection, budget);
+    }
+    return budget.spend(text.length, now);
+  }
+
+  /** Sent more than any signaling client reads: closed, and its id held like any dropped peer's. */
+  #dropNotReading(connection: C): void {
+    this.options.onNotReading(connection);
+    this.options.room.leave(connection, "dropped");
+    this.disconnect(connection, CLOSE_NOT_READING, "sent more than it reads");
+  }
+}

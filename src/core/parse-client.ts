@@ -1,0 +1,151 @@
+/**
+ * The one parser of untrusted input: a frame from a client, to a typed message or a typed error. Limits are
+ * checked before the work they bound (size before parsing, nesting before the message is used).
+ */
+import type { ErrorCode } from "./events.js";
+import { MAX_PEER_ID_LENGTH, MAX_REQUEST_ID_LENGTH } from "./limits.js";
+import {
+  type ClientMessage,
+  type ErrorMessage,
+  errorMessage,
+  isValidPeerId,
+  type ListPeersMessage,
+  type RegisterMessage,
+} from "./protocol.js";
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
+
+export interface ParseLimits {
+  maxMessageBytes: number;
+  maxJsonDepth: number;
+}
+
+/** The most a page of `list_peers` may ask for. */
+export const MAX_LIST_LIMIT = 10_000;
+
+/**
+ * Turns one incoming WebSocket frame into a typed message or a typed error. The error echoes the message's
+ * `request_id` whenever one could be read.
+ */
+export function parseClientMessage(frame: string | ArrayBuffer, limits: ParseLimits): ParseResult {
+  if (typeof frame !== "string") {
+    return fail("binary_not_supported", "binary frames are not supported: send JSON text");
+  }
+  const { maxMessageBytes: maxBytes, maxJsonDepth } = limits;
+  const bytes = utf8Length(frame, maxBytes);
+  if (bytes > maxBytes) {
+    return fail("message_too_large", `message is ${bytes} bytes, over the limit of ${maxBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch (e) {
+    return fail("invalid_json", `message is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail("invalid_message", "message must be a JSON object");
+  }
+  const fields = value as Record<string, unknown>;
+  const requestId = fields.request_id;
+  if (requestId !== undefined && !isValidRequestId(requestId)) {
+    return fail("invalid_message", `request_id must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
+  }
+  const result = nestsDeeperThan(value, maxJsonDepth)
+    ? fail("invalid_message", `message nests deeper than the limit of ${maxJsonDepth} objects and arrays`)
+    : parseFields(fields);
+  // The request id is echoed by whatever answers the message, success or error.
+  if (typeof requestId === "string") {
+    if (result.ok) result.message.request_id = requestId;
+    else result.error.request_id = requestId;
+  }
+  return result;
+}
+
+// No closures here: capturing the request id in per-message closures doubled the parser's cost.
+function parseFields(fields: Record<string, unknown>): ParseResult {
+  const type = fields.type;
+  if (typeof type !== "string") return fail("invalid_message", 'message needs a string "type"');
+  switch (type) {
+    case "register": {
+      if (!isValidPeerId(fields.peer_id)) return fail("invalid_peer_id", describePeerId("peer_id", fields.peer_id));
+      const { presence, resume_token: token } = fields;
+      if (presence !== undefined && typeof presence !== "boolean") {
+        return fail("invalid_message", "presence must be true or false");
+      }
+      if (token !== undefined && !isValidRequestId(token)) {
+        return fail("invalid_message", `resume_token must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
+      }
+      const message: RegisterMessage = { type, peer_id: fields.peer_id };
+      if (presence !== undefined) message.presence = presence;
+      if (token !== undefined) message.resume_token = token;
+      return { ok: true, message };
+    }
+    case "list_peers": {
+      const { limit, after } = fields;
+      const message: ListPeersMessage = { type };
+      if (limit !== undefined) {
+        if (!Number.isInteger(limit) || typeof limit !== "number" || limit < 1 || limit > MAX_LIST_LIMIT) {
+          return fail("invalid_message", `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`);
+        }
+        message.limit = limit;
+      }
+      if (after !== undefined) {
+        if (!isValidPeerId(after)) return fail("invalid_peer_id", describePeerId("after", after));
+        message.after = after;
+      }
+      return { ok: true, message };
+    }
+    case "relay": {
+      if (!isValidPeerId(fields.to)) return fail("invalid_peer_id", describePeerId("to", fields.to));
+      if (!("data" in fields)) return fail("invalid_message", 'relay needs a "data" field (any JSON)');
+      return { ok: true, message: { type, to: fields.to, data: fields.data } };
+    }
+    case "ping":
+      return { ok: true, message: { type } };
+    default:
+      return fail(
+        "unknown_type",
+        `unknown message type ${JSON.stringify(type.slice(0, 64))}: expected register, list_peers, relay or ping`,
+      );
+  }
+}
+
+/**
+ * Whether `value` nests objects and arrays more than `max` deep (the message itself is depth 1). Walks the parsed
+ * value, not the text, with its own stack: a typical message is a handful of nodes (an SDP is one long string),
+ * and a hostile one is cut off at `max` without recursion.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function fail(code: ErrorCode, error: string): ParseResult {
+  return { ok: false, error: errorMessage(code, error) };
+}
+
+function isValidRequestId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_REQUEST_ID_LENGTH;
+}
+
+function describePeerId(field: string, value: unknown): string {
+  if (value === undefined) return `${field} is missing`;
+  if (typeof value !== "string") return `${field} must be a string`;
+  return `${field} must be 1 to ${MAX_PEER_ID_LENGTH} of A-Z a-z 0-9 _ - . : @ (got ${value.length} characters)`;
+}
+
+/**
+ * The UTF-8 length of `text`, or a lower bound of it when that is enough to know it is within `limit`: every
+ * UTF-16 unit encodes to 1 to 3 bytes, so a typical message is decided without encoding it.
+ */
+function utf8Length(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return text.length;
+  return new TextEncoder().encode(text).length;
+}
