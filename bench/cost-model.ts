@@ -118,6 +118,29 @@ export function idleDesigns(): IdleDesign[] {
 }
 
 /**
+ * What the reliability features cost, by counting what the code does (no measurement needed):
+ * - a room with presence watchers is swept for silent connections by an alarm once per idle timeout; each alarm
+ *   run bills as a DO request and the next `setAlarm` as a row written;
+ * - a dropped peer costs rows only while it is held: its reservation (one row written, and one deleted), each kept
+ *   relay (one written, one deleted), and the alarm for its deadline (one `setAlarm`). A clean goodbye costs none.
+ */
+export function reliabilityCosts(idleTimeoutSeconds = 120) {
+  const sweepsPerDay = 86_400 / idleTimeoutSeconds;
+  return {
+    presenceSweep: {
+      alarmsPerRoomDay: sweepsPerDay,
+      doRequestsPerRoomDay: sweepsPerDay,
+      rowsWrittenPerRoomDay: sweepsPerDay,
+      note: `only while a room has presence watchers; the free plan's ${PRICING.free.rowsWrittenPerDay.toLocaleString("en-US")} rows a day cover ${Math.floor(PRICING.free.rowsWrittenPerDay / sweepsPerDay)} such rooms all day`,
+    },
+    perDrop: {
+      rowsWritten: (keptRelays: number) => 2 + 2 * keptRelays + 1,
+      note: "reservation written and deleted, each kept relay written and deleted, one setAlarm; a goodbye writes nothing",
+    },
+  };
+}
+
+/**
  * A polling design's bill for one call setup (p2pcf: no Durable Object; peers POST their signals and poll every
  * 1.5 s while connecting): each poll and each post is a Worker request. `windowSeconds` is how long the setup
  * keeps both peers polling.
@@ -151,6 +174,10 @@ export function costSummary(results: ServerResult[]) {
       paidDollarsPerMillionCalls: paidDollarsPerMillion(polling),
     },
     idle: idleDesigns(),
+    reliability: (() => {
+      const r = reliabilityCosts();
+      return { presenceSweep: r.presenceSweep, rowsPerDropWith10KeptRelays: r.perDrop.rowsWritten(10) };
+    })(),
   };
 }
 

@@ -184,6 +184,12 @@ function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
       (d) =>
         `    ${d.design}: ${d.workerRequestsPerPeerHour} Worker requests, ${d.doRequestsPerPeerHour} DO requests per peer; ${d.gbSecondsPerRoomHour} GB-s per room`,
     ),
+    ...(cost.reliability
+      ? [
+          `  presence liveness sweep: ${cost.reliability.presenceSweep.doRequestsPerRoomDay} DO requests and ${cost.reliability.presenceSweep.rowsWrittenPerRoomDay} rows written per room-day (${cost.reliability.presenceSweep.note})`,
+          `  a dropped peer held for resume, with 10 relays kept for it: ${cost.reliability.rowsPerDropWith10KeptRelays} rows written; a goodbye: 0`,
+        ]
+      : []),
   ];
 }
 

@@ -31,15 +31,44 @@ declare global {
 }
 window.demo = { calls, call: (peerId) => startCall(peerId) };
 
+/** This tab's session, kept across reloads: the same room and name come back, with the id's resume token. */
+interface SavedSession {
+  room: string;
+  name: string;
+  token?: string;
+}
+const SESSION_KEY = "webrtc-signal-demo";
+
+function savedSession(): SavedSession | undefined {
+  try {
+    const saved: unknown = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    if (typeof saved !== "object" || saved === null) return undefined;
+    const { room, name, token } = saved as Record<string, unknown>;
+    if (!isValidRoomName(room) || !isValidPeerId(name)) return undefined;
+    return { room, name, token: typeof token === "string" ? token : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+function saveSession(session: SavedSession): void {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
 function init(): void {
   const params = new URLSearchParams(location.hash.slice(1));
-  $<HTMLInputElement>("#room").value = params.get("room") ?? "lobby";
-  $<HTMLInputElement>("#name").value = params.get("name") ?? `peer-${Math.random().toString(36).slice(2, 6)}`;
+  const saved = savedSession();
+  const room = params.get("room") ?? saved?.room ?? "lobby";
+  // After a reload in the same room, the same name (and so the same peer id) joins again by itself.
+  const again = saved !== undefined && saved.room === room && !params.has("name");
+  $<HTMLInputElement>("#room").value = room;
+  $<HTMLInputElement>("#name").value =
+    params.get("name") ?? saved?.name ?? `peer-${Math.random().toString(36).slice(2, 6)}`;
   $<HTMLFormElement>("#join").addEventListener("submit", (event) => {
     event.preventDefault();
     void join($<HTMLInputElement>("#room").value.trim(), $<HTMLInputElement>("#name").value.trim());
   });
-  if (params.get("join") === "1") $<HTMLFormElement>("#join").requestSubmit();
+  if (params.get("join") === "1" || again) $<HTMLFormElement>("#join").requestSubmit();
 }
 
 async function join(room: string, name: string): Promise<void> {
@@ -50,10 +79,14 @@ async function join(room: string, name: string): Promise<void> {
     joinError.hidden = false;
     return;
   }
-  client = new SignalingClient({ url: location.origin, room, peerId: name, presence: true });
+  const saved = savedSession();
+  const resumeToken = saved?.room === room && saved.name === name ? saved.token : undefined;
+  client = new SignalingClient({ url: location.origin, room, peerId: name, presence: true, resumeToken });
   window.demo.client = client;
   client.on("state", (state) => setBadge($("#status"), state, state === "open" ? "connected" : state));
   client.on("registered", (answer) => {
+    saveSession({ room, name, token: answer.resume_token });
+    showSignalError(undefined);
     peers.clear();
     for (const peer of answer.peers) peers.add(peer);
     renderPeers();
@@ -64,6 +97,9 @@ async function join(room: string, name: string): Promise<void> {
   });
   client.on("peer-left", ({ peerId }) => {
     peers.delete(peerId);
+    // The other side is gone for good: its call ends here too, and its button frees.
+    calls.get(peerId)?.session.close();
+    endCall(peerId);
     renderPeers();
   });
   client.on("relay", ({ from, data }) => {
@@ -71,7 +107,7 @@ async function join(room: string, name: string): Promise<void> {
     if (data.rtc === "bye" && !calls.has(from)) return;
     void (calls.get(from) ?? startCall(from)).session.handleSignal(data);
   });
-  client.on("error", (error) => console.warn("signaling:", error.code, error.message));
+  client.on("error", (error) => showSignalError(error));
   try {
     await client.connect();
   } catch (error) {
@@ -85,6 +121,13 @@ async function join(room: string, name: string): Promise<void> {
   $("#room-name").textContent = room;
   $("#me").textContent = name;
   $("#share").textContent = `Others join at ${location.origin}/#room=${room}`;
+}
+
+/** Shows a signaling error on the page (the latest one), or clears it. */
+function showSignalError(error: SignalingError | undefined): void {
+  const line = $<HTMLElement>("#signal-error");
+  line.hidden = error === undefined;
+  line.textContent = error ? `Signaling: ${error.message} (${error.code})` : "";
 }
 
 function renderPeers(): void {

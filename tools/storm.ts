@@ -45,6 +45,8 @@ interface Peer {
   id: string;
   socket: TestSocket;
   token: string;
+  /** The `seq` of the last relay this connection received, reported when resuming. */
+  lastSeq: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,8 +71,10 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
   const undeliverable = new Map<string, number>();
   const lastSeq = new Map<string, number>();
 
-  const onMessage = (self: string) => (message: ServerMessage) => {
+  const onMessage = (self: string, peer: () => Peer | undefined) => (message: ServerMessage) => {
     if (message.type === "relay") {
+      const current = peer();
+      if (current && message.seq !== undefined) current.lastSeq = message.seq;
       const { id, seq } = message.data as { id: string; seq: number };
       if (outcome.get(id) === "delivered") report.duplicated++;
       outcome.set(id, "delivered");
@@ -86,12 +90,17 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     }
   };
 
-  async function join(id: string, token?: string): Promise<Peer & { resumed: boolean }> {
-    const socket = await connectWs(options.roomUrl, { onMessage: onMessage(id) });
-    socket.send({ type: "register", peer_id: id, ...(token ? { resume_token: token } : {}) });
-    const answer = await socket.next(10_000);
+  async function join(id: string, previous?: Peer): Promise<Peer & { resumed: boolean }> {
+    // Made before the socket, so that relays arriving in the same tick as `registered` are counted.
+    const peer = { id, token: "", resumed: false, lastSeq: 0 } as Peer & { resumed: boolean };
+    peer.socket = await connectWs(options.roomUrl, { onMessage: onMessage(id, () => peer) });
+    const resume = previous ? { resume_token: previous.token, last_seq: previous.lastSeq } : {};
+    peer.socket.send({ type: "register", peer_id: id, ...resume });
+    const answer = await peer.socket.next(10_000);
     if (answer.type !== "registered") throw new Error(`${id} could not register: ${JSON.stringify(answer)}`);
-    return { id, socket, token: answer.resume_token, resumed: answer.resumed === true };
+    peer.token = answer.resume_token;
+    peer.resumed = answer.resumed === true;
+    return peer;
   }
 
   const steady = await Promise.all(Array.from({ length: options.steady }, (_, i) => join(`steady-${i}`)));
@@ -126,10 +135,10 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       peer.socket.drop();
       report.drops++;
       await sleep(random() * options.graceMs * 2);
-      const back = await join(peer.id, peer.token).catch(async () => {
+      const back = await join(peer.id, peer).catch(async () => {
         // The id is still held by the old socket's reservation while its close is on the way: try again.
         await sleep(200);
-        return join(peer.id, peer.token);
+        return join(peer.id, peer);
       });
       if (back.resumed) report.resumes++;
       else report.expiredReturns++;

@@ -10,6 +10,11 @@ export interface SignalingClientOptions {
   peerId: string;
   /** Receive `peer-joined` and `peer-left`. */
   presence?: boolean;
+  /**
+   * A resume token from an earlier session of this peer id (say, kept in `sessionStorage` across a reload): the
+   * first registration takes the id back if the server still holds it. The client keeps the newest token itself.
+   */
+  resumeToken?: string;
   /** A WebSocket constructor; defaults to the global one (Node 20 has none: pass `ws`'s). */
   WebSocket?: WebSocketConstructor;
   backoff?: BackoffOptions;
@@ -28,7 +33,7 @@ export interface SignalingClientOptions {
   maxQueue?: number;
 }
 
-export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket">> & {
+export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket" | "resumeToken">> & {
   WebSocket: WebSocketConstructor;
 };
 

@@ -16,6 +16,7 @@ import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } fro
 import { type Deferred, deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
 import { Keepalive } from "./keepalive.js";
+import { OutgoingQueue } from "./outgoing-queue.js";
 import { PendingRequests } from "./pending-requests.js";
 import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
 import type { ConnectionState, SignalingEvents } from "./signaling-events.js";
@@ -44,12 +45,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #registerId = "";
   /** The newest resume token the server gave; presented on every reconnect. */
   #resumeToken: string | undefined;
+  /** The `seq` of the last relay received on the current connection, reported on resume so none is lost. */
+  #lastSeq = 0;
   #registered = false;
   #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #keepalive: Keepalive;
-  readonly #queue: Outgoing[] = [];
+  readonly #queue: OutgoingQueue<Outgoing>;
   readonly #pending: PendingRequests<Outgoing>;
   #connecting: Deferred<RegisteredMessage, SignalingError> | undefined;
 
@@ -59,8 +62,15 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.room = options.room;
     this.url = roomUrl(options.url, options.room);
     this.#options = resolveOptions(options);
+    this.#resumeToken = options.resumeToken;
     this.#keepalive = new Keepalive(this.#options.keepaliveMs, this.#options.pongTimeoutMs);
     this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
+    this.#queue = new OutgoingQueue(this.#options.maxQueue);
+  }
+
+  /** The newest resume token the server gave, to keep across a page reload (see `resumeToken`). */
+  get resumeToken(): string | undefined {
+    return this.#resumeToken;
   }
 
   get state(): ConnectionState {
@@ -114,7 +124,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
     this.#pending.rejectAll(closed);
-    this.#queue.length = 0;
+    this.#queue.drain();
     this.#setState("closed");
   }
 
@@ -132,7 +142,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       if (generation !== this.#generation) return;
       this.#registerId = this.#nextId("register");
       // With the latest resume token, so that after a drop the id is taken back, never met as "taken".
-      const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken };
+      const resume =
+        this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };
       this.#sendNow({
         type: "register",
         peer_id: this.peerId,
@@ -172,6 +183,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         if (message.request_id) this.#pending.resolve(message.request_id, message);
         break;
       case "relay":
+        if (message.seq !== undefined) this.#lastSeq = message.seq;
         this.emit("relay", { from: message.from, data: message.data });
         break;
       case "peer_joined":
@@ -191,12 +203,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #onRegistered(message: RegisteredMessage): void {
     clearTimeout(this.#connectTimer);
     if (message.resume_token) this.#resumeToken = message.resume_token;
+    this.#lastSeq = 0; // the new connection numbers its relays afresh
     this.#registered = true;
     this.#lastRegistered = message;
     this.#attempt = 0;
     this.#setState("open");
     for (const pending of this.#pending.unsentOn(this.#generation)) this.#sendPending(pending);
-    for (const message of this.#queue.splice(0)) this.#sendNow(message);
+    for (const message of this.#queue.drain()) this.#sendNow(message);
     this.#connecting?.resolve(message);
     this.#connecting = undefined;
     this.emit("registered", message);
@@ -286,14 +299,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #enqueue(message: Outgoing): void {
     if (this.#final) throw new SignalingError("closed", "the client was closed");
-    if (this.#registered) {
-      this.#sendNow(message);
-      return;
-    }
-    if (this.#queue.length >= this.#options.maxQueue) {
-      throw new SignalingError("queue_full", `${this.#queue.length} messages are already waiting for the connection`);
-    }
-    this.#queue.push(message);
+    if (this.#registered) this.#sendNow(message);
+    else this.#queue.push(message);
   }
 
   #sendNow(message: object): void {

@@ -67,20 +67,27 @@ export class SqliteReservationStore implements ReservationStore {
     );
   }
 
-  keep(to: string, { from, data }: KeptMessage, bytes: number): void {
+  keep(to: string, { from, data, seq }: KeptMessage, bytes: number): void {
     this.#ensureTables();
-    this.sql.exec("INSERT INTO mailbox (to_peer, from_peer, data, bytes) VALUES (?, ?, ?, ?)", to, from, data, bytes);
+    this.sql.exec(
+      "INSERT INTO mailbox (to_peer, from_peer, data, bytes, sent_seq) VALUES (?, ?, ?, ?, ?)",
+      to,
+      from,
+      data,
+      bytes,
+      seq ?? null,
+    );
   }
 
   release(peerId: string): KeptMessage[] {
     if (!this.#exists()) return [];
     const kept = this.sql
-      .exec<{ from_peer: string; data: string }>(
-        "SELECT from_peer, data FROM mailbox WHERE to_peer = ? ORDER BY seq",
+      .exec<{ from_peer: string; data: string; sent_seq: number | null }>(
+        "SELECT from_peer, data, sent_seq FROM mailbox WHERE to_peer = ? ORDER BY seq",
         peerId,
       )
       .toArray()
-      .map((row) => ({ from: row.from_peer, data: row.data }));
+      .map((row) => ({ from: row.from_peer, data: row.data, ...(row.sent_seq === null ? {} : { seq: row.sent_seq }) }));
     this.sql.exec("DELETE FROM mailbox WHERE to_peer = ?", peerId);
     this.sql.exec("DELETE FROM reservations WHERE peer_id = ?", peerId);
     return kept;
@@ -103,7 +110,7 @@ export class SqliteReservationStore implements ReservationStore {
          (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL);
        CREATE TABLE IF NOT EXISTS mailbox
          (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
-          data TEXT NOT NULL, bytes INTEGER NOT NULL);
+          data TEXT NOT NULL, bytes INTEGER NOT NULL, sent_seq INTEGER);
        CREATE INDEX IF NOT EXISTS mailbox_to ON mailbox (to_peer, seq);`,
     );
     this.#ready = true;

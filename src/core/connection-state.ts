@@ -15,6 +15,10 @@ export interface ConnectionState {
   presence?: boolean;
   /** The registration's resume token, so that it can still be taken over after a wake. */
   token?: string;
+  /** When the connection last sent anything (ms), saved now and then, so that silence is measured across a wake. */
+  seen?: number;
+  /** Relays to this connection are numbered past this after a wake (see delivery.ts). */
+  seq?: number;
 }
 
 export const MAX_CONNECTION_STATE_BYTES = PLATFORM_MAX_ATTACHMENT_BYTES;
@@ -24,16 +28,20 @@ export const LARGEST_CONNECTION_STATE: ConnectionState = {
   peerId: "p".repeat(64),
   presence: true,
   token: "t".repeat(64),
+  seen: 1_800_000_000_000,
+  seq: 9_007_199_254_740_991,
 };
 
 /** The state kept with a connection, or undefined when it has none or one this version cannot read. */
 export function parseConnectionState(value: unknown): ConnectionState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const { room, peerId, presence, token } = value as Record<string, unknown>;
+  const { room, peerId, presence, token, seen, seq } = value as Record<string, unknown>;
   if (!isValidRoomName(room)) return undefined;
   const state: ConnectionState = { room };
   if (isValidPeerId(peerId)) state.peerId = peerId;
   if (typeof presence === "boolean") state.presence = presence;
   if (typeof token === "string" && token.length > 0 && token.length <= 64) state.token = token;
+  if (typeof seen === "number" && Number.isFinite(seen)) state.seen = seen;
+  if (typeof seq === "number" && Number.isSafeInteger(seq) && seq > 0) state.seq = seq;
   return state;
 }

@@ -5,7 +5,7 @@
 import { CLOSE_NOT_READING } from "./close-codes.js";
 import type { Codec } from "./codec.js";
 import { type Outbound, type RoomError, type RoomEvent, roomError } from "./events.js";
-import type { Limits } from "./limits.js";
+import { type Limits, MAX_UNACKED_CHARS, MAX_UNACKED_RELAYS } from "./limits.js";
 import { OutboundBudget } from "./outbound-budget.js";
 import type { Room } from "./room.js";
 import type { Transport } from "./transport.js";
@@ -18,10 +18,32 @@ export interface DeliveryOptions<C> {
   now: () => number;
   roomName: () => string;
   onNotReading: (connection: C) => void;
+  /** Save the connection's state again: its `seq` ceiling moved. */
+  onCeiling: (connection: C) => void;
 }
+
+/** A relay handed to a connection, which its client may not have received if the connection then dropped. */
+export interface SentRelay {
+  seq: number;
+  from: string;
+  data: unknown;
+  chars: number;
+}
+
+interface SentLog {
+  seq: number;
+  /** Saved with the connection: after a wake, numbering resumes past it, so `seq` never goes backwards. */
+  ceiling: number;
+  recent: SentRelay[];
+  chars: number;
+}
+
+/** How far a connection's `seq` may run past its saved ceiling: one attachment write per this many relays. */
+const SEQ_BLOCK = 1_000;
 
 export class Delivery<C extends object> {
   readonly #budgets = new WeakMap<C, OutboundBudget>();
+  readonly #sent = new WeakMap<C, SentLog>();
 
   constructor(private readonly options: DeliveryOptions<C>) {}
 
@@ -38,7 +60,9 @@ export class Delivery<C extends object> {
         this.disconnect(to, event.code, event.reason);
         continue;
       }
-      if (event !== last) {
+      const log = event.type === "relay" ? this.#logOf(to) : undefined;
+      if (event.type === "relay" && log) event.seq = log.seq + 1;
+      if (event !== last || log) {
         last = event;
         text = codec.encode(event);
       }
@@ -49,10 +73,52 @@ export class Delivery<C extends object> {
         if (refusal && origin !== undefined) this.send(origin, refusal);
         continue;
       }
-      if (!transport.send(to, text) && event.type === "relay" && origin !== undefined) {
+      const sent = transport.send(to, text);
+      if (sent && event.type === "relay" && log) {
+        this.#remember(log, { seq: ++log.seq, from: event.from, data: event.data, chars: text.length });
+        if (log.seq >= log.ceiling) {
+          log.ceiling = log.seq + SEQ_BLOCK;
+          this.options.onCeiling(to);
+        }
+      }
+      if (!sent && event.type === "relay" && origin !== undefined) {
         const why = "the target peer is disconnecting; the relay was not delivered";
         this.send(origin, roomError("unknown_peer", why, requestId));
       }
+    }
+  }
+
+  /** The relays last handed to `connection`, oldest first, and forgets them. */
+  takeUnacked(connection: C): SentRelay[] {
+    const log = this.#sent.get(connection);
+    this.#sent.delete(connection);
+    return log?.recent ?? [];
+  }
+
+  /** Numbering for a connection kept across a wake: it resumes at the ceiling saved with it. */
+  restore(connection: C, seqCeiling: number | undefined): void {
+    if (seqCeiling) this.#sent.set(connection, { seq: seqCeiling, ceiling: seqCeiling, recent: [], chars: 0 });
+  }
+
+  /** The `seq` ceiling to save with the connection. */
+  ceilingOf(connection: C): number | undefined {
+    return this.#sent.get(connection)?.ceiling;
+  }
+
+  #logOf(connection: C): SentLog {
+    let log = this.#sent.get(connection);
+    if (!log) {
+      log = { seq: 0, ceiling: 0, recent: [], chars: 0 };
+      this.#sent.set(connection, log);
+    }
+    return log;
+  }
+
+  #remember(log: SentLog, relay: SentRelay): void {
+    log.recent.push(relay);
+    log.chars += relay.chars;
+    while (log.recent.length > MAX_UNACKED_RELAYS || log.chars > MAX_UNACKED_CHARS) {
+      log.chars -= log.recent.shift()?.chars ?? 0;
     }
   }
 

@@ -24,7 +24,15 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type RoomCommand =
-  | { type: "register"; peerId: string; presence: boolean; resumeToken?: string; requestId?: string }
+  | {
+      type: "register";
+      peerId: string;
+      presence: boolean;
+      resumeToken?: string;
+      /** With a resume: the `seq` of the last relay the client received on its previous connection. */
+      lastSeq?: number;
+      requestId?: string;
+    }
   /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
   | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
   | { type: "relay"; to: string; data: unknown; requestId?: string }
@@ -44,7 +52,8 @@ export type RoomEvent =
     }
   /** `next`: where the following page starts (`list_peers {after: next}`), when this one was not the last. */
   | { type: "peers"; peers: string[]; rev: number; next?: string; requestId?: string }
-  | { type: "relay"; from: string; data: unknown }
+  /** `seq` numbers the relays handed to one connection, from 1 (set when delivered). */
+  | { type: "relay"; from: string; data: unknown; seq?: number }
   | { type: "peer_joined"; peerId: string; rev: number }
   | { type: "peer_left"; peerId: string; rev: number }
   | { type: "pong"; requestId?: string }

@@ -16,6 +16,14 @@ export const PLATFORM_MAX_WEBSOCKETS_PER_OBJECT = 32_768;
 export const PLATFORM_MAX_ATTACHMENT_BYTES = 16 * 1024;
 
 /**
+ * The relays last handed to each connection, kept in memory until the connection closes cleanly: a drop may
+ * have lost them in flight, so they are kept for the peer and replayed past the `last_seq` it reports when it
+ * resumes. Bounded per connection by count and by characters of JSON.
+ */
+export const MAX_UNACKED_RELAYS = 64;
+export const MAX_UNACKED_CHARS = 64 * 1024;
+
+/**
  * How far the presence revision may run ahead of its stored ceiling. One SQLite row is written per this many
  * membership changes (and once after each wake that sees a change), never one per change.
  */

@@ -68,16 +68,20 @@ function parseFields(fields: Record<string, unknown>): ParseResult {
   switch (type) {
     case "register": {
       if (!isValidPeerId(fields.peer_id)) return fail("invalid_peer_id", describePeerId("peer_id", fields.peer_id));
-      const { presence, resume_token: token } = fields;
+      const { presence, resume_token: token, last_seq: lastSeq } = fields;
       if (presence !== undefined && typeof presence !== "boolean") {
         return fail("invalid_message", "presence must be true or false");
       }
       if (token !== undefined && !isValidRequestId(token)) {
         return fail("invalid_message", `resume_token must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
       }
+      if (lastSeq !== undefined && !(Number.isSafeInteger(lastSeq) && typeof lastSeq === "number" && lastSeq >= 0)) {
+        return fail("invalid_message", "last_seq must be a whole number from 0");
+      }
       const message: RegisterMessage = { type, peer_id: fields.peer_id };
       if (presence !== undefined) message.presence = presence;
       if (token !== undefined) message.resume_token = token;
+      if (lastSeq !== undefined) message.last_seq = lastSeq;
       return { ok: true, message };
     }
     case "list_peers": {

@@ -40,7 +40,7 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
       });
     case "relay":
       if (typeof m.from !== "string" || !("data" in m)) return undefined;
-      return { type: "relay", from: m.from, data: m.data };
+      return { type: "relay", from: m.from, data: m.data, ...(typeof m.seq === "number" ? { seq: m.seq } : {}) };
     case "peer_joined":
       if (typeof m.peer_id !== "string" || typeof m.rev !== "number") return undefined;
       return { type: "peer_joined", peer_id: m.peer_id, rev: m.rev };

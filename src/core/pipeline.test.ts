@@ -1,56 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MemoryConn, memoryHost } from "../../tools/memory-host.js";
 import { seedCodec } from "./codecs/seed.js";
-import type { ConnectionState } from "./connection-state.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { Pipeline, type Transport } from "./pipeline.js";
 import { MemoryReservationStore } from "./reservations.js";
 
-/** A connection as the tests see it: what it was sent, how it was closed, what was saved for it. */
-class Conn {
-  sent: unknown[] = [];
-  closedWith: number | undefined;
-  saved: ConnectionState | undefined;
-  constructor(readonly name: string) {}
-}
-
-function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<Conn>> = {}) {
-  let now = 1_000_000;
-  const connections: Conn[] = [];
-  const store = new MemoryReservationStore();
-  const schedule: Array<number | undefined> = [];
-  const pipeline = new Pipeline<Conn>({
-    codec: seedCodec,
-    revisionStore: { load: () => 0, save: () => {} },
-    reservationStore: store,
-    limits: { ...DEFAULT_LIMITS, ...limits },
-    roomName: "test",
-    now: () => now,
-    transport: {
-      send: (c, text) => {
-        if (c.closedWith !== undefined) return false;
-        c.sent.push(JSON.parse(text));
-        return true;
-      },
-      close: (c, code) => {
-        c.closedWith = code;
-      },
-      save: (c, state) => {
-        c.saved = state;
-      },
-      countConnections: () => connections.filter((c) => c.closedWith === undefined).length,
-      lastAutoResponse: () => undefined,
-      schedule: (at) => schedule.push(at),
-      ...transport,
-    },
-  });
-  const open = (name: string) => {
-    const c = new Conn(name);
-    connections.push(c);
-    pipeline.open(c);
-    return c;
-  };
-  const send = (c: Conn, message: unknown) => pipeline.message(c, JSON.stringify(message));
-  return { pipeline, open, send, store, schedule, tick: (ms: number) => (now += ms) };
+function setup(limits: Partial<Limits> = {}, transport: Partial<Transport<MemoryConn>> = {}) {
+  const host = memoryHost({ limits, transport });
+  const send = (c: MemoryConn, message: unknown) => host.pipeline.message(c, JSON.stringify(message));
+  return { ...host, open: host.connect, send };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -62,8 +20,14 @@ describe("Pipeline", () => {
     send(alice, { type: "register", peer_id: "alice" });
     send(bob, { type: "register", peer_id: "bob" });
     send(alice, { type: "relay", to: "bob", data: { sdp: "v=0" } });
-    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: { sdp: "v=0" } });
-    expect(alice.saved).toEqual({ room: "test", peerId: "alice", presence: false, token: expect.any(String) });
+    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: { sdp: "v=0" }, seq: expect.any(Number) });
+    expect(alice.saved).toEqual({
+      room: "r",
+      peerId: "alice",
+      presence: false,
+      token: expect.any(String),
+      seen: expect.any(Number),
+    });
   });
 
   it("turns away a connection past the room's limit with room_full and close 1013", () => {
@@ -158,16 +122,16 @@ describe("Pipeline", () => {
 
   it("rebuilds the room from restored connection state, as after a wake", () => {
     const { pipeline, open, send } = setup();
-    const alice = new Conn("a");
-    pipeline.restore(alice, { room: "test", peerId: "alice", presence: false, token: "t" });
+    const alice = new MemoryConn("a");
+    pipeline.restore(alice, { room: "r", peerId: "alice", presence: false, token: "t" });
     const bob = open("b");
     send(bob, { type: "register", peer_id: "bob" });
     send(alice, { type: "relay", to: "bob", data: "after wake" });
-    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: "after wake" });
+    expect(bob.sent.at(-1)).toEqual({ type: "relay", from: "alice", data: "after wake", seq: expect.any(Number) });
   });
 
   it("learns the room's name from restored state when the host did not know it", () => {
-    const pipeline = new Pipeline<Conn>({
+    const pipeline = new Pipeline<MemoryConn>({
       codec: seedCodec,
       revisionStore: { load: () => 0, save: () => {} },
       reservationStore: new MemoryReservationStore(),
@@ -182,7 +146,7 @@ describe("Pipeline", () => {
         schedule: () => {},
       },
     });
-    pipeline.restore(new Conn("a"), { room: "lobby" });
+    pipeline.restore(new MemoryConn("a"), { room: "lobby" });
     expect(pipeline.roomName).toBe("lobby");
   });
 });

@@ -46,8 +46,10 @@ export class Pipeline<C extends object> {
   readonly #transport: Transport<C>;
   readonly #now: () => number;
   readonly #buckets = new WeakMap<C, TokenBucket>();
-  /** When each connection last sent anything; after a wake, the wake itself stands in for it. */
+  /** When each connection last sent anything (kept in its saved state now and then, so it outlives a wake). */
   readonly #lastSeen = new WeakMap<C, number>();
+  /** When each connection's `seen` was last saved. */
+  readonly #seenSaved = new WeakMap<C, number>();
   readonly #wakeups: Wakeups;
   readonly #delivery: Delivery<C>;
   #roomName: string;
@@ -67,12 +69,14 @@ export class Pipeline<C extends object> {
       graceMs: options.limits.resumeGraceMs,
       now: this.#now,
       isLive: (connection) => this.isLive(connection),
+      unacked: (connection) => this.#delivery.takeUnacked(connection),
     });
     this.#delivery = new Delivery({
       ...options,
       room: this.#room,
       now: this.#now,
       roomName: () => this.#roomName,
+      onCeiling: (connection) => this.#saveState(connection, this.#lastSeen.get(connection) ?? this.#now()),
       onNotReading: (connection) =>
         this.#log("warn", "outbound_budget_exceeded", connection, { code: CLOSE_NOT_READING }),
     });
@@ -96,8 +100,10 @@ export class Pipeline<C extends object> {
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
     this.#connections++;
-    this.#lastSeen.set(connection, this.#now());
+    this.#lastSeen.set(connection, state?.seen ?? this.#now());
+    this.#seenSaved.set(connection, state?.seen ?? this.#now());
     if (!state) return;
+    this.#delivery.restore(connection, state.seq);
     this.#roomName ||= state.room;
     if (state.peerId !== undefined) {
       const { peerId, presence = false, token = "" } = state;
@@ -112,6 +118,7 @@ export class Pipeline<C extends object> {
    */
   open(connection: C): boolean {
     this.#lastSeen.set(connection, this.#now());
+    this.#seenSaved.set(connection, this.#now());
     if (this.#admit()) return true;
     const max = this.#limits.maxPeersPerRoom;
     this.#delivery.send(connection, roomError("room_full", `room is full: ${max} of ${max} connections`));
@@ -123,7 +130,7 @@ export class Pipeline<C extends object> {
     let requestId: string | undefined;
     try {
       const now = this.#now();
-      this.#lastSeen.set(connection, now);
+      this.#noteSeen(connection, now);
       const bucket = this.#bucketOf(connection);
       const verdict = bucket.take(now);
       const decoded = this.#codec.decode(frame, this.#limits);
@@ -140,7 +147,7 @@ export class Pipeline<C extends object> {
       const command = decoded.command;
       const out = this.#room.handle(connection, command);
       this.#delivery.deliver(out, connection, requestId);
-      if (command.type === "register") this.#saveRegistration(connection);
+      if (command.type === "register") this.#saveState(connection, now);
       // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
       if (command.type === "register" || command.type === "list_peers") bucket.charge(listCharge(out, connection));
       // A relay straight to a live peer changes no deadline; anything else may.
@@ -218,10 +225,20 @@ export class Pipeline<C extends object> {
     this.#wakeups.update(this.#room.nextDeadline(), this.#room.watcherCount);
   }
 
-  #saveRegistration(connection: C): void {
+  /**
+   * A sign of life. Saved with the connection's state at most every quarter of the idle timeout (an attachment
+   * write, not storage), so that after a wake a silent connection is still known to be silent.
+   */
+  #noteSeen(connection: C, now: number): void {
+    this.#lastSeen.set(connection, now);
+    if (now - (this.#seenSaved.get(connection) ?? 0) > this.#limits.idleTimeoutMs / 4) this.#saveState(connection, now);
+  }
+
+  #saveState(connection: C, now: number): void {
+    this.#seenSaved.set(connection, now);
     const registration = this.#room.registrationOf(connection);
-    if (!registration) return;
-    this.#transport.save(connection, { room: this.#roomName, ...registration });
+    const seq = this.#delivery.ceilingOf(connection);
+    this.#transport.save(connection, { room: this.#roomName, ...registration, seen: now, ...(seq ? { seq } : {}) });
   }
 
   /** An abuser leaves at once, with no reservation to come back to. */

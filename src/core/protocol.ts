@@ -15,6 +15,11 @@ export interface RegisterMessage {
   presence?: boolean;
   /** The token of an earlier registration of `peer_id`: takes the id over (after a drop, or from a stale socket). */
   resume_token?: string;
+  /**
+   * With `resume_token`: the `seq` of the last relay received on the previous connection (0 for none). Relays the
+   * server handed to that connection after it are delivered again; without it, all of them are.
+   */
+  last_seq?: number;
   request_id?: string;
 }
 export interface ListPeersMessage {
@@ -66,6 +71,8 @@ export interface RelayedMessage {
   type: "relay";
   from: string;
   data: unknown;
+  /** Numbers the relays this connection was handed, from 1: report the last one as `last_seq` when resuming. */
+  seq?: number;
 }
 export interface PeerJoinedMessage {
   type: "peer_joined";

@@ -14,10 +14,15 @@ export interface Reservation {
   until: number;
 }
 
-/** One relay kept for a reserved peer: its sender and its `data` as JSON text. */
+/**
+ * One relay kept for a reserved peer: its sender and its `data` as JSON text. `seq` is set for a relay that was
+ * already handed to the peer's dropped connection (it may or may not have arrived): the resuming client's
+ * `last_seq` says which of those it has.
+ */
 export interface KeptMessage {
   from: string;
   data: string;
+  seq?: number;
 }
 
 /** Synchronous, like the Durable Object's SQLite API, so that nothing in a handler awaits. */
@@ -71,13 +76,21 @@ export class Reservations {
     this.#map().set(reservation.peerId, { ...reservation, count: 0, bytes: 0 });
   }
 
-  /** Keeps a relay for reserved peer `to`; says why not when a bound would be passed. */
-  keep(to: string, from: string, data: unknown): { kept: true } | { kept: false; why: string } {
+  /**
+   * Keeps a relay for reserved peer `to`; says why not when a bound would be passed. A relay that was already
+   * sent to the peer's last connection (`seq`) is kept whatever the bounds: its sender was not refused, and the
+   * unacknowledged relays of one connection are few (see delivery.ts).
+   */
+  keep(to: string, from: string, data: unknown, seq?: number): { kept: true } | { kept: false; why: string } {
     const entry = this.#map().get(to);
     if (!entry) return { kept: false, why: `no reservation for "${to}"` };
     const text = JSON.stringify(data) ?? "null";
     const bytes = utf8.encode(text).length;
     const { mailboxMaxMessages, mailboxMaxBytes, roomMailboxMaxBytes } = this.limits;
+    if (seq !== undefined) {
+      this.#add(entry, { from, data: text, seq }, bytes);
+      return { kept: true };
+    }
     if (entry.count + 1 > mailboxMaxMessages) {
       return { kept: false, why: `the mailbox of "${to}" holds its limit of ${mailboxMaxMessages} messages` };
     }
@@ -90,11 +103,15 @@ export class Reservations {
     if (this.#roomBytes + bytes > roomMailboxMaxBytes) {
       return { kept: false, why: `this room's mailboxes hold their limit of ${roomMailboxMaxBytes} bytes` };
     }
-    this.store.keep(to, { from, data: text }, bytes);
+    this.#add(entry, { from, data: text }, bytes);
+    return { kept: true };
+  }
+
+  #add(entry: Entry, message: KeptMessage, bytes: number): void {
+    this.store.keep(entry.peerId, message, bytes);
     entry.count++;
     entry.bytes += bytes;
     this.#roomBytes += bytes;
-    return { kept: true };
   }
 
   /** Ends `peerId`'s reservation, handing back what was kept for it, in order. */
@@ -163,6 +180,6 @@ export class MemoryReservationStore implements ReservationStore {
     this.reservations.delete(peerId);
     const kept = this.kept.get(peerId) ?? [];
     this.kept.delete(peerId);
-    return kept.map(({ from, data }) => ({ from, data }));
+    return kept.map(({ bytes: _bytes, ...message }) => message);
   }
 }

@@ -1,67 +1,9 @@
 /** Resume tokens, reservations, the mailbox and liveness, through the pipeline over an in-memory host. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { seedCodec } from "./codecs/seed.js";
-import type { ConnectionState } from "./connection-state.js";
-import { DEFAULT_LIMITS, type Limits } from "./limits.js";
-import { Pipeline } from "./pipeline.js";
-import { MemoryReservationStore } from "./reservations.js";
+import { memoryHost } from "../../tools/memory-host.js";
+import type { Limits } from "./limits.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: messages the tests read back are whatever the server sent
-type Sent = any;
-
-class Conn {
-  sent: Sent[] = [];
-  closedWith: number | undefined;
-  saved: ConnectionState | undefined;
-  pong: number | undefined;
-  constructor(readonly name: string) {}
-  last(): Sent {
-    return this.sent.at(-1);
-  }
-}
-
-function host(limits: Partial<Limits> = {}) {
-  const clock = { now: 1_000_000 };
-  const store = new MemoryReservationStore();
-  const schedule: Array<number | undefined> = [];
-  const pipeline = new Pipeline<Conn>({
-    codec: seedCodec,
-    revisionStore: { load: () => 0, save: () => {} },
-    reservationStore: store,
-    limits: { ...DEFAULT_LIMITS, ...limits },
-    roomName: "r",
-    now: () => clock.now,
-    transport: {
-      send: (c, text) => {
-        if (c.closedWith !== undefined) return false;
-        c.sent.push(JSON.parse(text));
-        return true;
-      },
-      close: (c, code) => {
-        c.closedWith = code;
-      },
-      save: (c, state) => {
-        c.saved = state;
-      },
-      countConnections: () => 0,
-      lastAutoResponse: (c) => c.pong,
-      schedule: (at) => schedule.push(at),
-    },
-  });
-  const connect = (name: string) => {
-    const c = new Conn(name);
-    pipeline.open(c);
-    return c;
-  };
-  const send = (c: Conn, message: Record<string, unknown>) => pipeline.message(c, JSON.stringify(message));
-  const register = (name: string, extra: Record<string, unknown> = {}) => {
-    const c = connect(name);
-    send(c, { type: "register", peer_id: name, ...extra });
-    return c;
-  };
-  const tokenOf = (c: Conn): string => c.sent.find((m) => m.type === "registered")?.resume_token;
-  return { pipeline, store, schedule, clock, connect, send, register, tokenOf };
-}
+const host = (limits: Partial<Limits> = {}, startAt?: number) => memoryHost({ limits, startAt });
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -85,7 +27,7 @@ describe("resume", () => {
     expect(old.saved).toEqual({ room: "r" });
     expect(watcher.sent.length).toBe(seen);
     h.send(bob, { type: "relay", to: "alice", data: "to the new socket" });
-    expect(fresh.last()).toEqual({ type: "relay", from: "bob", data: "to the new socket" });
+    expect(fresh.last()).toEqual({ type: "relay", from: "bob", data: "to the new socket", seq: expect.any(Number) });
     // The old socket's close, when it comes, changes nothing.
     h.pipeline.closed(old, 4001);
     h.send(bob, { type: "list_peers" });
@@ -135,9 +77,9 @@ describe("reservation and mailbox", () => {
     h.send(back, { type: "register", peer_id: "bob", resume_token: token });
     expect(back.sent).toEqual([
       expect.objectContaining({ type: "registered", resumed: true }),
-      { type: "relay", from: "alice", data: { i: 0 } },
-      { type: "relay", from: "alice", data: { i: 1 } },
-      { type: "relay", from: "alice", data: { i: 2 } },
+      { type: "relay", from: "alice", data: { i: 0 }, seq: 1 },
+      { type: "relay", from: "alice", data: { i: 1 }, seq: 2 },
+      { type: "relay", from: "alice", data: { i: 2 }, seq: 3 },
     ]);
     expect(h.store.kept.size).toBe(0);
     expect(h.store.reservations.size).toBe(0);
@@ -235,7 +177,7 @@ describe("liveness", () => {
     h.clock.now += 121_000;
     quiet.pong = h.clock.now - 1_000;
     h.send(alice, { type: "relay", to: "quiet", data: "live" });
-    expect(quiet.last()).toEqual({ type: "relay", from: "alice", data: "live" });
+    expect(quiet.last()).toEqual({ type: "relay", from: "alice", data: "live", seq: expect.any(Number) });
   });
 
   it("sweeps silent connections on list_peers, and lets a stale holder's id be resumed", () => {
@@ -267,6 +209,35 @@ describe("liveness", () => {
   });
 });
 
+describe("liveness across a wake", () => {
+  it("keeps silence measured across hibernation: a connection's last sign of life is saved with it", () => {
+    const first = host({ idleTimeoutMs: 120_000 });
+    const frozen = first.register("frozen");
+    const saved = frozen.saved;
+    // The room sleeps and a fresh instance starts from the saved state, 121 s after the last sign of life.
+    const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
+    second.pipeline.restore(frozen, saved);
+    const alice = second.register("alice");
+    second.send(alice, { type: "relay", to: "frozen", data: "after the wake" });
+    expect(frozen.closedWith).toBe(4002);
+    expect(second.store.kept.get("frozen")?.length).toBe(1);
+  });
+
+  it("sweeps at the first alarm of a fresh instance, which an earlier instance asked for", () => {
+    const first = host({ idleTimeoutMs: 120_000 });
+    const watcher = first.register("watcher", { presence: true });
+    const frozen = first.register("frozen");
+    // The instance the alarm wakes is made at the alarm's time.
+    const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
+    watcher.pong = second.clock.now;
+    second.pipeline.restore(watcher, watcher.saved);
+    second.pipeline.restore(frozen, frozen.saved);
+    second.pipeline.alarm();
+    expect(frozen.closedWith).toBe(4002);
+    expect(watcher.closedWith).toBeUndefined();
+  });
+});
+
 describe("limits on what one message can cost", () => {
   it("charges a large peer list against the sender's rate", () => {
     const h = host({ ratePerSecond: 1, rateBurst: 5 });
@@ -276,6 +247,82 @@ describe("limits on what one message can cost", () => {
     expect(lister.last()).toMatchObject({ type: "peers" });
     h.send(lister, { type: "list_peers", request_id: "again" });
     expect(lister.last()).toMatchObject({ type: "error", code: "rate_limited", request_id: "again" });
+  });
+
+  it("drops a connection sent more than its outbound budget (not reading), keeping the relay that did not fit", () => {
+    const h = host({ outboundBytesPerSecond: 1_000, outboundBurstBytes: 2_500 });
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const alice = h.register("alice");
+    const sink = h.register("sink");
+    const big = "x".repeat(1_000);
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    expect(sink.closedWith).toBeUndefined();
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    expect(sink.closedWith).toBe(4003);
+    // The two it was handed (which it may never have read) and the one that did not fit.
+    expect(h.store.kept.get("sink")?.map((m) => m.seq)).toEqual([1, 2, undefined]);
+    expect(alice.sent.filter((m) => m.type === "error")).toEqual([]);
+    // The budget refills with time: a second later the same traffic fits again.
+    const other = h.register("other");
+    h.send(alice, { type: "relay", to: "other", data: big });
+    h.clock.now += 1_000;
+    h.send(alice, { type: "relay", to: "other", data: big });
+    h.clock.now += 1_000;
+    h.send(alice, { type: "relay", to: "other", data: big });
+    expect(other.closedWith).toBeUndefined();
+  });
+
+  it("replays, on resume, what the dropped connection was handed after the last_seq its client reports", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    for (let i = 1; i <= 4; i++) h.send(alice, { type: "relay", to: "bob", data: i });
+    expect(bob.last()).toMatchObject({ data: 4, seq: 4 });
+    // The network drops: the client got relays 1 and 2; 3 and 4 were in flight.
+    h.pipeline.closed(bob, 1006);
+    h.send(alice, { type: "relay", to: "bob", data: 5 });
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "bob", resume_token: h.tokenOf(bob), last_seq: 2 });
+    expect(back.sent.slice(1).map((m) => [m.data, m.seq])).toEqual([
+      [3, 1],
+      [4, 2],
+      [5, 3],
+    ]);
+  });
+
+  it("replays the same way when the old connection is taken over while the server still thinks it open", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    for (let i = 1; i <= 3; i++) h.send(alice, { type: "relay", to: "bob", data: i });
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "bob", resume_token: h.tokenOf(bob), last_seq: 1 });
+    expect(back.sent.slice(1).map((m) => m.data)).toEqual([2, 3]);
+    expect(bob.closedWith).toBe(4001);
+  });
+
+  it("numbers relays past what it numbered before a wake, so last_seq never skips one that was lost", () => {
+    const first = host();
+    const alice = first.register("alice");
+    const bob = first.register("bob");
+    first.send(alice, { type: "relay", to: "bob", data: "before" });
+    expect(bob.last().seq).toBe(1);
+    // A fresh instance over the same sockets (after hibernation), from what was saved with them.
+    const second = host({}, first.clock.now + 60_000);
+    second.pipeline.restore(alice, alice.saved);
+    second.pipeline.restore(bob, bob.saved);
+    second.send(alice, { type: "relay", to: "bob", data: "after" });
+    expect(bob.last().seq).toBeGreaterThan(1);
+  });
+
+  it("forgets what a connection was handed once it says goodbye", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.send(alice, { type: "relay", to: "bob", data: 1 });
+    h.pipeline.closed(bob, 1000);
+    expect(h.store.writes).toBe(0);
   });
 
   it("pages the peer list in id order", () => {

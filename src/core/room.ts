@@ -9,6 +9,7 @@
  */
 import { CLOSE_IDLE, CLOSE_REPLACED } from "./close-codes.js";
 import { assertNever, type Outbound, type RoomCommand, type RoomError, type RoomEvent, roomError } from "./events.js";
+import { page } from "./page.js";
 import type { Reservation, Reservations } from "./reservations.js";
 import { newResumeToken, tokensEqual } from "./resume-token.js";
 import type { Revision } from "./revision.js";
@@ -28,6 +29,8 @@ export interface RoomOptions<C> {
   now?: () => number;
   /** False for a connection that has shown no sign of life for too long: it is dropped when next met. */
   isLive?: (connection: C) => boolean;
+  /** The relays last handed to a connection that is going (oldest first), which a drop may have lost in flight. */
+  unacked?: (connection: C) => Array<{ seq: number; from: string; data: unknown }>;
 }
 
 type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
@@ -38,16 +41,12 @@ export class Room<C> {
   readonly #watchers = new Set<C>();
   readonly #revision: Revision;
   readonly #reservations: Reservations;
-  readonly #graceMs: number;
-  readonly #now: () => number;
-  readonly #isLive: (connection: C) => boolean;
+  readonly #options: Required<RoomOptions<C>>;
 
   constructor(options: RoomOptions<C>) {
+    this.#options = { now: Date.now, isLive: () => true, unacked: () => [], ...options };
     this.#revision = options.revision;
     this.#reservations = options.reservations;
-    this.#graceMs = options.graceMs;
-    this.#now = options.now ?? Date.now;
-    this.#isLive = options.isLive ?? (() => true);
   }
 
   get peerCount(): number {
@@ -97,9 +96,11 @@ export class Room<C> {
     this.#byConnection.delete(connection);
     if (this.#byPeerId.get(registration.peerId) !== connection) return [];
     this.#byPeerId.delete(registration.peerId);
+    const unacked = this.#options.unacked(connection);
     if (how === "dropped") {
       const { peerId, token, presence } = registration;
-      this.#reservations.reserve({ peerId, token, presence, until: this.#now() + this.#graceMs });
+      this.#reservations.reserve({ peerId, token, presence, until: this.#options.now() + this.#options.graceMs });
+      for (const { seq, from, data } of unacked) this.#reservations.keep(peerId, from, data, seq);
       return [];
     }
     return this.#toWatchers({ type: "peer_left", peerId: registration.peerId, rev: this.#revision.next() });
@@ -108,7 +109,8 @@ export class Room<C> {
   /** Ends the reservations whose time is up, telling every sender still here what was not delivered. */
   expire(): Outbound<C>[] {
     const out: Outbound<C>[] = [];
-    for (const reservation of this.#reservations.expired(this.#now())) out.push(...this.#endReservation(reservation));
+    for (const reservation of this.#reservations.expired(this.#options.now()))
+      out.push(...this.#endReservation(reservation));
     return out;
   }
 
@@ -116,7 +118,7 @@ export class Room<C> {
   sweep(): Outbound<C>[] {
     const out: Outbound<C>[] = [];
     for (const connection of [...this.#byConnection.keys()]) {
-      if (!this.#isLive(connection)) out.push(...this.#drop(connection));
+      if (!this.#options.isLive(connection)) out.push(...this.#drop(connection));
     }
     return out;
   }
@@ -154,12 +156,18 @@ export class Room<C> {
     if (holder !== undefined) {
       const holderToken = this.#byConnection.get(holder)?.token ?? "";
       if (command.resumeToken !== undefined && tokensEqual(command.resumeToken, holderToken)) {
-        // A takeover: the old connection is closed and forgotten, and the peer never left.
+        // A takeover: the old connection is closed and forgotten, and the peer never left. What it was handed
+        // past the client's `last_seq` may never have arrived: it goes to the new connection.
+        const unacked = this.#options.unacked(holder);
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
-        return [...out, ...this.#admit(connection, peerId, presence, true, requestId)];
+        out.push(...this.#admit(connection, peerId, presence, true, requestId));
+        for (const { seq, from, data } of unacked) {
+          if (command.lastSeq === undefined || seq > command.lastSeq) out.push(relay(connection, from, data));
+        }
+        return out;
       }
-      if (this.#isLive(holder)) {
+      if (this.#options.isLive(holder)) {
         const text = `peer id "${peerId}" is held by another connection in this room`;
         return [{ to: connection, event: roomError("peer_id_taken", text, requestId) }];
       }
@@ -174,8 +182,11 @@ export class Room<C> {
       }
       const kept = this.#reservations.release(peerId);
       out.push(...this.#admit(connection, peerId, presence, true, requestId));
-      for (const { from, data } of kept)
-        out.push({ to: connection, event: { type: "relay", from, data: JSON.parse(data) } });
+      for (const { from, data, seq } of kept) {
+        // Relays handed to the old connection that the client says it received are not sent twice.
+        const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
+        if (!received) out.push(relay(connection, from, JSON.parse(data)));
+      }
       return out;
     }
 
@@ -186,16 +197,7 @@ export class Room<C> {
 
   #handleListPeers(connection: C, { limit, after, requestId }: Command<"list_peers">): Outbound<C>[] {
     const out = this.sweep();
-    let peers = this.#peersExcept(connection);
-    let next: string | undefined;
-    if (limit !== undefined || after !== undefined) {
-      peers.sort();
-      if (after !== undefined) peers = peers.filter((id) => id > after);
-      if (limit !== undefined && peers.length > limit) {
-        peers = peers.slice(0, limit);
-        next = peers[peers.length - 1];
-      }
-    }
+    const { peers, next } = page(this.#peersExcept(connection), limit, after);
     const answer: RoomEvent = { type: "peers", peers, rev: this.#revision.current() };
     if (next !== undefined) answer.next = next;
     if (requestId !== undefined) answer.requestId = requestId;
@@ -212,7 +214,7 @@ export class Room<C> {
     const target = this.#byPeerId.get(to);
     if (target !== undefined) {
       // `from` is always the sender's registered id; whatever the client wrote there is ignored.
-      if (this.#isLive(target)) return [{ to: target, event: { type: "relay", from: sender.peerId, data } }];
+      if (this.#options.isLive(target)) return [{ to: target, event: { type: "relay", from: sender.peerId, data } }];
       out.push(...this.#drop(target));
     }
     if (!this.#reservations.get(to)) {
@@ -308,4 +310,8 @@ export class Room<C> {
     for (const watcher of this.#watchers) out.push({ to: watcher, event });
     return out;
   }
+}
+
+function relay<C>(to: C, from: string, data: unknown): Outbound<C> {
+  return { to, event: { type: "relay", from, data } };
 }

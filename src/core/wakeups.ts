@@ -6,6 +6,8 @@
 export class Wakeups {
   #scheduled: number | undefined;
   #lastSweep: number;
+  /** A fresh instance (after hibernation) may sweep at its first wake-up: its alarm was set by an earlier one. */
+  #swept = false;
 
   constructor(
     private readonly schedule: (at: number | undefined) => void,
@@ -18,8 +20,9 @@ export class Wakeups {
   /** The asked-for wake-up came; returns whether a sweep is due now (and counts it as done). */
   woke(watchers: number): boolean {
     this.#scheduled = undefined;
-    if (watchers === 0 || this.now() - this.#lastSweep < this.idleTimeoutMs) return false;
+    if (watchers === 0 || (this.#swept && this.now() - this.#lastSweep < this.idleTimeoutMs)) return false;
     this.#lastSweep = this.now();
+    this.#swept = true;
     return true;
   }
 

@@ -72,7 +72,12 @@ export function conformance(hostName: string, host: Host): void {
         impostor.send({ type: "register", peer_id: "alice" });
         expect(await impostor.next()).toMatchObject({ type: "error", code: "peer_id_taken" });
         bob.send({ type: "relay", to: "alice", data: "for the holder" });
-        expect(await holder.next()).toEqual({ type: "relay", from: "bob", data: "for the holder" });
+        expect(await holder.next()).toEqual({
+          type: "relay",
+          from: "bob",
+          data: "for the holder",
+          seq: expect.any(Number),
+        });
       });
 
       it("lets the id be taken again once its holder has closed", async () => {
@@ -109,7 +114,7 @@ export function conformance(hostName: string, host: Host): void {
           s: "é ✓ 🎉",
         };
         alice.send({ type: "relay", to: "bob", data, from: "mallory" });
-        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data });
+        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data, seq: expect.any(Number) });
       });
 
       it("refuses a relay from an unregistered socket with not_registered", async () => {
@@ -134,7 +139,12 @@ export function conformance(hostName: string, host: Host): void {
         const messages = await Promise.all(peers.map((peer) => peer.next()));
         messages.forEach((message, i) => {
           const previous = (i + 99) % 100;
-          expect(message).toEqual({ type: "relay", from: ids[previous], data: { hop: previous } });
+          expect(message).toEqual({
+            type: "relay",
+            from: ids[previous],
+            data: { hop: previous },
+            seq: expect.any(Number),
+          });
         });
         peers[0]?.send({ type: "list_peers" });
         expect(await peers[0]?.next()).toMatchObject({ peers: expect.arrayContaining(ids.slice(1)) });
@@ -189,7 +199,7 @@ export function conformance(hostName: string, host: Host): void {
         alice.send({ type: "relay", to: "bob", data: "x".repeat(DEFAULT_LIMITS.maxMessageBytes) });
         expect(await alice.next()).toMatchObject({ type: "error", code: "message_too_large" });
         alice.send({ type: "relay", to: "bob", data: "small" });
-        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "small" });
+        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "small", seq: expect.any(Number) });
       });
 
       it("echoes request_id on errors that can read it", async () => {
@@ -205,7 +215,7 @@ export function conformance(hostName: string, host: Host): void {
         for (const frame of ["{", "[]", '{"type":"x"}', '{"type":"relay","to":"ghost","data":1}']) alice.sendRaw(frame);
         for (let i = 0; i < 4; i++) expect(await alice.next()).toMatchObject({ type: "error" });
         alice.send({ type: "relay", to: "bob", data: "still here" });
-        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "still here" });
+        expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "still here", seq: expect.any(Number) });
         expect(bob.received.filter((m) => m.type === "error")).toEqual([]);
       });
     });
@@ -243,7 +253,12 @@ export function conformance(hostName: string, host: Host): void {
         aliceRed.send({ type: "relay", to: "bob", data: "cross-room" });
         expect(await aliceRed.next()).toMatchObject({ type: "error", code: "unknown_peer" });
         bobBlue.send({ type: "relay", to: "alice", data: "same room" });
-        expect(await aliceBlue.next()).toEqual({ type: "relay", from: "bob", data: "same room" });
+        expect(await aliceBlue.next()).toEqual({
+          type: "relay",
+          from: "bob",
+          data: "same room",
+          seq: expect.any(Number),
+        });
         expect(aliceRed.received.some((m) => m.type === "relay")).toBe(false);
       });
 

@@ -134,6 +134,34 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
     expect(states.flat().sort()).toEqual([false, true]);
   });
 
+  it("ends the call card, and frees its button, when the other peer leaves", async () => {
+    const room = newRoom();
+    const [alice, bob] = await connectPair(room);
+    await bob.close(); // a closed tab: a goodbye, so alice hears peer_left at once
+    await call(alice, "bob").waitFor({ state: "detached", timeout: 15_000 });
+    await alice.locator('#peers li[data-peer="bob"]').waitFor({ state: "detached" });
+    const carol = await open("carol", room);
+    await alice.locator('#peers li[data-peer="carol"] button:not([disabled])').waitFor();
+    await carol.close();
+  });
+
+  it("keeps its name and peer id across a reload, and shows signaling errors on the page", async () => {
+    const room = newRoom();
+    const alice = await open("alice", room);
+    const bob = await open("bob", room);
+    await bob.locator('#peers li[data-peer="alice"]').waitFor();
+    await alice.reload();
+    await alice.locator("#status[data-state=open]").waitFor();
+    expect(await alice.locator("#me").textContent()).toBe("alice");
+    await alice.locator('#peers li[data-peer="bob"]').waitFor();
+    await bob.locator('#peers li[data-peer="alice"]').waitFor();
+    await alice.evaluate(() => {
+      const client = window.demo.client as unknown as { relay(to: string, data: unknown): void };
+      client.relay("nobody-here", { rtc: "bye" });
+    });
+    await expect.poll(() => alice.locator("#signal-error").textContent()).toContain("unknown_peer");
+  });
+
   it("reconnects a cut signaling socket while the peer connection keeps working", async () => {
     const room = newRoom();
     const routes: WebSocketRoute[] = [];
@@ -152,7 +180,7 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
     expect(registrations).toBe(0);
 
     // Cut alice's signaling socket, as a network would.
-    await routes[routes.length - 1]?.close({ code: 4001, reason: "cut by test" });
+    await routes[routes.length - 1]?.close({ code: 4500, reason: "cut by test" });
     await alice.locator("#status[data-state=reconnecting]").waitFor();
     // The peer connection does not need signaling once it is up.
     await say(alice, "bob", "still here");

@@ -46,7 +46,12 @@ describe.each(HOSTS)("%s", (kind) => {
     // Idle (but for runtime-answered keepalives) past workerd's hibernation timeout, then wake the room.
     await new Promise((resolve) => setTimeout(resolve, 22_000));
     alice.send({ type: "relay", to: "bob", data: "after hibernation" });
-    expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "after hibernation" });
+    expect(await bob.next()).toEqual({
+      type: "relay",
+      from: "alice",
+      data: "after hibernation",
+      seq: expect.any(Number),
+    });
     clearInterval(keepalive);
     expect(alice.received.filter((m) => m.type === "pong").length).toBeGreaterThanOrEqual(5);
     await server.waitForOutput(() => countWakes() > wokeBefore, "the room_woke log line");

@@ -1,4 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { readConnectionState } from "../../src/cloudflare/hibernation.js";
+import type { Peers } from "../../src/cloudflare/room-object.js";
 import { freshRoom, registered } from "../workerd/ws-connect.js";
 
 // This project runs with 20 messages/s, bursts of 20, and a 1 s abuse window (see vitest.config.ts).
@@ -20,5 +24,11 @@ describe("sustained rate abuse", () => {
     expect(abuser.received.some((m) => m.type === "error" && m.code === "rate_limited")).toBe(true);
     bystander.send({ type: "list_peers" });
     expect(await bystander.next()).toMatchObject({ type: "peers", peers: [] });
+    // Regression: the closed socket's attachment kept its registration, so if its client never answered the Close
+    // frame, a wake brought the abuser back as a registered ghost holding the id.
+    const held = await runInDurableObject(env.Peers.get(env.Peers.idFromName(room)), (_i: Peers, state) =>
+      state.getWebSockets().map((ws) => readConnectionState(ws)?.peerId),
+    );
+    expect(held).not.toContain("abuser");
   });
 });

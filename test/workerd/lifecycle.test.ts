@@ -25,11 +25,12 @@ describe("hibernation and eviction", () => {
         peerId: "alice",
         presence: false,
         token: expect.any(String),
+        seen: expect.any(Number),
       });
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "after wake" }));
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "list_peers" }));
     });
-    expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "after wake" });
+    expect(await bob.next()).toEqual({ type: "relay", from: "alice", data: "after wake", seq: expect.any(Number) });
     expect(await alice.next()).toMatchObject({ type: "peers", peers: ["bob"] });
   });
 
@@ -49,6 +50,33 @@ describe("hibernation and eviction", () => {
     const after = await watcher.next();
     expect(after).toMatchObject({ type: "peers", peers: ["first"] });
     expect(after.type === "peers" && after.rev).toBeGreaterThanOrEqual(before.rev);
+  });
+});
+
+describe("eviction", () => {
+  it("a fresh instance over the same storage still has the reservations and the mailbox", async () => {
+    const room = freshRoom("evict");
+    const alice = await registered("alice", room);
+    const bob = await registered("bob", room);
+    const token = bob.received[0]?.type === "registered" ? bob.received[0].resume_token : "";
+    bob.close(4000, "network switch"); // not a goodbye: bob's id is held
+    await bob.closed();
+    alice.send({ type: "relay", to: "bob", data: "kept before" });
+    const back = await wsConnect(`/rooms/${room}`);
+
+    await runInDurableObject(roomStub(room), (_old: Peers, state) => {
+      // An evicted object starts again from storage and sockets alone.
+      const fresh = new Peers(state, env);
+      const aliceSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "alice");
+      const backSocket = state.getWebSockets().find((ws) => readConnectionState(ws) === undefined);
+      if (!aliceSocket || !backSocket) throw new Error("sockets not found");
+      fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "kept after" }));
+      fresh.webSocketMessage(backSocket, JSON.stringify({ type: "register", peer_id: "bob", resume_token: token }));
+    });
+    expect(await back.next()).toMatchObject({ type: "registered", peer_id: "bob", resumed: true });
+    expect(await back.next()).toEqual({ type: "relay", from: "alice", data: "kept before", seq: expect.any(Number) });
+    expect(await back.next()).toEqual({ type: "relay", from: "alice", data: "kept after", seq: expect.any(Number) });
+    expect(alice.received.filter((m) => m.type === "error")).toEqual([]);
   });
 });
 

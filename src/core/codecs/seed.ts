@@ -21,8 +21,8 @@ function toCommand(message: ClientMessage): RoomCommand {
   const requestId = message.request_id;
   switch (message.type) {
     case "register": {
-      const { peer_id: peerId, presence = false, resume_token: resumeToken } = message;
-      return { type: "register", peerId, presence, resumeToken, requestId };
+      const { peer_id: peerId, presence = false, resume_token: resumeToken, last_seq: lastSeq } = message;
+      return { type: "register", peerId, presence, resumeToken, lastSeq, requestId };
     }
     case "relay":
       return { type: "relay", to: message.to, data: message.data, requestId };
@@ -48,8 +48,11 @@ export function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" }
       if (event.next !== undefined) message.next = event.next;
       return withRequestId(message, event);
     }
-    case "relay":
-      return { type: "relay", from: event.from, data: event.data };
+    case "relay": {
+      const message: ServerMessage = { type: "relay", from: event.from, data: event.data };
+      if (event.seq !== undefined) message.seq = event.seq;
+      return message;
+    }
     case "peer_joined":
     case "peer_left":
       return { type: event.type, peer_id: event.peerId, rev: event.rev };

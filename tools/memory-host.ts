@@ -1,0 +1,80 @@
+/**
+ * The pipeline over connections that are plain objects, for tests of the core: every frame sent is parsed back
+ * into `sent`, closes and saved state are recorded, and time is a number the test moves.
+ */
+import { seedCodec } from "../src/core/codecs/seed.js";
+import type { ConnectionState } from "../src/core/connection-state.js";
+import { DEFAULT_LIMITS, type Limits } from "../src/core/limits.js";
+import { Pipeline } from "../src/core/pipeline.js";
+import { MemoryReservationStore } from "../src/core/reservations.js";
+import type { Transport } from "../src/core/transport.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: what tests read back is whatever the server sent
+type Sent = any;
+
+export class MemoryConn {
+  sent: Sent[] = [];
+  closedWith: number | undefined;
+  saved: ConnectionState | undefined;
+  /** When the runtime last answered a keepalive for it, if a test says so. */
+  pong: number | undefined;
+  constructor(readonly name: string) {}
+  last(): Sent {
+    return this.sent.at(-1);
+  }
+}
+
+export interface MemoryHostOptions {
+  limits?: Partial<Limits>;
+  startAt?: number;
+  transport?: Partial<Transport<MemoryConn>>;
+}
+
+export function memoryHost(options: MemoryHostOptions = {}) {
+  const clock = { now: options.startAt ?? 1_000_000 };
+  const store = new MemoryReservationStore();
+  const schedule: Array<number | undefined> = [];
+  const connections: MemoryConn[] = [];
+  const pipeline = new Pipeline<MemoryConn>({
+    codec: seedCodec,
+    revisionStore: { load: () => 0, save: () => {} },
+    reservationStore: store,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    roomName: "r",
+    now: () => clock.now,
+    transport: {
+      send: (c, text) => {
+        if (c.closedWith !== undefined) return false;
+        c.sent.push(JSON.parse(text));
+        return true;
+      },
+      close: (c, code) => {
+        c.closedWith = code;
+      },
+      save: (c, state) => {
+        c.saved = state;
+      },
+      countConnections: () => connections.filter((c) => c.closedWith === undefined).length,
+      lastAutoResponse: (c) => c.pong,
+      schedule: (at) => schedule.push(at),
+      ...options.transport,
+    },
+  });
+  const connect = (name: string) => {
+    const c = new MemoryConn(name);
+    connections.push(c);
+    pipeline.open(c);
+    return c;
+  };
+  const send = (c: MemoryConn, message: Record<string, unknown>) => pipeline.message(c, JSON.stringify(message));
+  const register = (name: string, extra: Record<string, unknown> = {}) => {
+    const c = connect(name);
+    send(c, { type: "register", peer_id: name, ...extra });
+    return c;
+  };
+  const tokenOf = (c: MemoryConn): string => c.sent.find((m) => m.type === "registered")?.resume_token;
+  const tick = (ms: number) => {
+    clock.now += ms;
+  };
+  return { pipeline, store, schedule, clock, connections, connect, send, register, tokenOf, tick };
+}
