@@ -1,14 +1,17 @@
 /**
- * Handing a room's events to connections: each broadcast encoded once, each connection within its outbound budget,
- * closes carried out with the connection's saved state cleared first.
+ * Handing a room's events to connections: each broadcast encoded once, each relay numbered and remembered, each
+ * connection within its outbound budget, closes carried out with the connection's saved state cleared first.
  */
 import { CLOSE_NOT_READING } from "./close-codes.js";
 import type { Codec } from "./codec.js";
+import type { ConnectionRecord, SentRelay } from "./connection-record.js";
 import { type Outbound, type RoomError, type RoomEvent, roomError } from "./events.js";
-import { type Limits, MAX_UNACKED_CHARS, MAX_UNACKED_RELAYS } from "./limits.js";
+import type { Limits } from "./limits.js";
 import { OutboundBudget } from "./outbound-budget.js";
 import type { Room } from "./room.js";
 import type { Transport } from "./transport.js";
+
+export type { SentRelay } from "./connection-record.js";
 
 export interface DeliveryOptions<C> {
   codec: Codec;
@@ -17,34 +20,16 @@ export interface DeliveryOptions<C> {
   limits: Limits;
   now: () => number;
   roomName: () => string;
+  recordOf: (connection: C) => ConnectionRecord;
   onNotReading: (connection: C) => void;
   /** Save the connection's state again: its `seq` ceiling moved. */
   onCeiling: (connection: C) => void;
-}
-
-/** A relay handed to a connection, which its client may not have received if the connection then dropped. */
-export interface SentRelay {
-  seq: number;
-  from: string;
-  data: unknown;
-  chars: number;
-}
-
-interface SentLog {
-  seq: number;
-  /** Saved with the connection: after a wake, numbering resumes past it, so `seq` never goes backwards. */
-  ceiling: number;
-  recent: SentRelay[];
-  chars: number;
 }
 
 /** How far a connection's `seq` may run past its saved ceiling: one attachment write per this many relays. */
 const SEQ_BLOCK = 1_000;
 
 export class Delivery<C extends object> {
-  readonly #budgets = new WeakMap<C, OutboundBudget>();
-  readonly #sent = new WeakMap<C, SentLog>();
-
   constructor(private readonly options: DeliveryOptions<C>) {}
 
   /**
@@ -60,13 +45,13 @@ export class Delivery<C extends object> {
         this.disconnect(to, event.code, event.reason);
         continue;
       }
-      const log = event.type === "relay" ? this.#logOf(to) : undefined;
-      if (event.type === "relay" && log) event.seq = log.seq + 1;
-      if (event !== last || log) {
+      const record = this.options.recordOf(to);
+      if (event.type === "relay") event.seq = record.sent.seq + 1;
+      if (event !== last || event.type === "relay") {
         last = event;
         text = codec.encode(event);
       }
-      if (!this.#withinBudget(to, text)) {
+      if (!this.#withinBudget(record, text)) {
         const target = room.registrationOf(to)?.peerId;
         this.#dropNotReading(to);
         const refusal = event.type === "relay" ? room.keep(target ?? "", event.from, event.data, requestId) : undefined;
@@ -74,51 +59,17 @@ export class Delivery<C extends object> {
         continue;
       }
       const sent = transport.send(to, text);
-      if (sent && event.type === "relay" && log) {
-        this.#remember(log, { seq: ++log.seq, from: event.from, data: event.data, chars: text.length });
-        if (log.seq >= log.ceiling) {
-          log.ceiling = log.seq + SEQ_BLOCK;
+      if (event.type !== "relay") continue;
+      if (sent) {
+        record.sent.record(event.from, event.data, text.length);
+        if (record.sent.seq >= record.sent.ceiling) {
+          record.sent.ceiling = record.sent.seq + SEQ_BLOCK;
           this.options.onCeiling(to);
         }
-      }
-      if (!sent && event.type === "relay" && origin !== undefined) {
+      } else if (origin !== undefined) {
         const why = "the target peer is disconnecting; the relay was not delivered";
         this.send(origin, roomError("unknown_peer", why, requestId));
       }
-    }
-  }
-
-  /** The relays last handed to `connection`, oldest first, and forgets them. */
-  takeUnacked(connection: C): SentRelay[] {
-    const log = this.#sent.get(connection);
-    this.#sent.delete(connection);
-    return log?.recent ?? [];
-  }
-
-  /** Numbering for a connection kept across a wake: it resumes at the ceiling saved with it. */
-  restore(connection: C, seqCeiling: number | undefined): void {
-    if (seqCeiling) this.#sent.set(connection, { seq: seqCeiling, ceiling: seqCeiling, recent: [], chars: 0 });
-  }
-
-  /** The `seq` ceiling to save with the connection. */
-  ceilingOf(connection: C): number | undefined {
-    return this.#sent.get(connection)?.ceiling;
-  }
-
-  #logOf(connection: C): SentLog {
-    let log = this.#sent.get(connection);
-    if (!log) {
-      log = { seq: 0, ceiling: 0, recent: [], chars: 0 };
-      this.#sent.set(connection, log);
-    }
-    return log;
-  }
-
-  #remember(log: SentLog, relay: SentRelay): void {
-    log.recent.push(relay);
-    log.chars += relay.chars;
-    while (log.recent.length > MAX_UNACKED_RELAYS || log.chars > MAX_UNACKED_CHARS) {
-      log.chars -= log.recent.shift()?.chars ?? 0;
     }
   }
 
@@ -135,14 +86,15 @@ export class Delivery<C extends object> {
     this.options.transport.close(connection, code, reason);
   }
 
-  #withinBudget(connection: C, text: string): boolean {
+  /** The relays last handed to `connection`, oldest first, and forgets them. */
+  takeUnacked(connection: C): SentRelay[] {
+    return this.options.recordOf(connection).sent.take();
+  }
+
+  #withinBudget(record: ConnectionRecord, text: string): boolean {
     const now = this.options.now();
-    let budget = this.#budgets.get(connection);
-    if (!budget) {
-      budget = new OutboundBudget(this.options.limits, now);
-      this.#budgets.set(connection, budget);
-    }
-    return budget.spend(text.length, now);
+    record.budget ??= new OutboundBudget(this.options.limits, now);
+    return record.budget.spend(text.length, now);
   }
 
   /** Sent more than any signaling client reads: closed, and its id held like any dropped peer's. */

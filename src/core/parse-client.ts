@@ -50,7 +50,8 @@ export function parseClientMessage(frame: string | ArrayBuffer, limits: ParseLim
   if (requestId !== undefined && !isValidRequestId(requestId)) {
     return fail("invalid_message", `request_id must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
   }
-  const result = nestsDeeperThan(value, maxJsonDepth)
+  // Only `data` travels on; other fields are read as strings, numbers or booleans, and unknown ones are dropped.
+  const result = nestsDeeperThan(fields.data, maxJsonDepth, 2)
     ? fail("invalid_message", `message nests deeper than the limit of ${maxJsonDepth} objects and arrays`)
     : parseFields(fields);
   // The request id is echoed by whatever answers the message, success or error.
@@ -116,18 +117,18 @@ function parseFields(fields: Record<string, unknown>): ParseResult {
 
 /**
  * Whether `value` nests objects and arrays more than `max` deep (the message itself is depth 1). Walks the parsed
- * value, not the text, with its own stack: a typical message is a handful of nodes (an SDP is one long string),
- * and a hostile one is cut off at `max` without recursion.
+ * value, not the text, allocating nothing: a typical message is a handful of nodes (an SDP is one long string).
+ * The recursion stops at `max + 1` levels, so a hostile value cannot exhaust the stack.
  */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [node, depth] = item;
-    if (typeof node !== "object" || node === null) continue;
-    if (depth > max) return true;
-    const children = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+export function nestsDeeperThan(value: unknown, max: number, depth = 1): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestsDeeperThan(child, max, depth + 1)) return true;
+    return false;
   }
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) if (nestsDeeperThan(fields[key], max, depth + 1)) return true;
   return false;
 }
 

@@ -14,6 +14,7 @@ import {
   isGoodbye,
 } from "./close-codes.js";
 import type { Codec } from "./codec.js";
+import { ConnectionRecord } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
 import { type Outbound, roomError } from "./events.js";
@@ -45,11 +46,9 @@ export class Pipeline<C extends object> {
   readonly #limits: Limits;
   readonly #transport: Transport<C>;
   readonly #now: () => number;
-  readonly #buckets = new WeakMap<C, TokenBucket>();
-  /** When each connection last sent anything (kept in its saved state now and then, so it outlives a wake). */
-  readonly #lastSeen = new WeakMap<C, number>();
-  /** When each connection's `seen` was last saved. */
-  readonly #seenSaved = new WeakMap<C, number>();
+  readonly #records = new WeakMap<C, ConnectionRecord>();
+  /** The time of the message being handled: one clock reading serves the whole message. */
+  #moment: number | undefined;
   readonly #wakeups: Wakeups;
   readonly #delivery: Delivery<C>;
   #roomName: string;
@@ -62,21 +61,23 @@ export class Pipeline<C extends object> {
     this.#transport = options.transport;
     this.#roomName = options.roomName;
     this.#now = options.now ?? Date.now;
-    this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), this.#now, options.limits.idleTimeoutMs);
+    const clock = () => this.#moment ?? this.#now();
+    this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), clock, options.limits.idleTimeoutMs);
     this.#room = new Room<C>({
       revision: new Revision(options.revisionStore),
       reservations: new Reservations(options.reservationStore, options.limits),
       graceMs: options.limits.resumeGraceMs,
-      now: this.#now,
+      now: clock,
       isLive: (connection) => this.isLive(connection),
       unacked: (connection) => this.#delivery.takeUnacked(connection),
     });
     this.#delivery = new Delivery({
       ...options,
       room: this.#room,
-      now: this.#now,
+      now: clock,
       roomName: () => this.#roomName,
-      onCeiling: (connection) => this.#saveState(connection, this.#lastSeen.get(connection) ?? this.#now()),
+      recordOf: (connection) => this.#recordOf(connection),
+      onCeiling: (connection) => this.#saveState(connection, this.#recordOf(connection).lastSeen),
       onNotReading: (connection) =>
         this.#log("warn", "outbound_budget_exceeded", connection, { code: CLOSE_NOT_READING }),
     });
@@ -89,8 +90,9 @@ export class Pipeline<C extends object> {
 
   /** Whether the connection has shown a sign of life (a message, or a keepalive the runtime answered) lately. */
   isLive(connection: C): boolean {
-    const seen = Math.max(this.#lastSeen.get(connection) ?? 0, this.#transport.lastAutoResponse(connection) ?? 0);
-    return this.#now() - seen <= this.#limits.idleTimeoutMs;
+    const now = this.#moment ?? this.#now();
+    if (now - this.#recordOf(connection).lastSeen <= this.#limits.idleTimeoutMs) return true;
+    return now - (this.#transport.lastAutoResponse(connection) ?? 0) <= this.#limits.idleTimeoutMs;
   }
 
   get roomName(): string {
@@ -100,10 +102,8 @@ export class Pipeline<C extends object> {
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
     this.#connections++;
-    this.#lastSeen.set(connection, state?.seen ?? this.#now());
-    this.#seenSaved.set(connection, state?.seen ?? this.#now());
+    this.#records.set(connection, new ConnectionRecord(state?.seen ?? this.#now(), state?.seq));
     if (!state) return;
-    this.#delivery.restore(connection, state.seq);
     this.#roomName ||= state.room;
     if (state.peerId !== undefined) {
       const { peerId, presence = false, token = "" } = state;
@@ -117,8 +117,7 @@ export class Pipeline<C extends object> {
    * upgrade). Returns whether it was admitted.
    */
   open(connection: C): boolean {
-    this.#lastSeen.set(connection, this.#now());
-    this.#seenSaved.set(connection, this.#now());
+    this.#records.set(connection, new ConnectionRecord(this.#now()));
     if (this.#admit()) return true;
     const max = this.#limits.maxPeersPerRoom;
     this.#delivery.send(connection, roomError("room_full", `room is full: ${max} of ${max} connections`));
@@ -130,8 +129,11 @@ export class Pipeline<C extends object> {
     let requestId: string | undefined;
     try {
       const now = this.#now();
-      this.#noteSeen(connection, now);
-      const bucket = this.#bucketOf(connection);
+      this.#moment = now;
+      const record = this.#recordOf(connection);
+      this.#noteSeen(connection, record, now);
+      record.bucket ??= new TokenBucket(this.#limits, now);
+      const bucket = record.bucket;
       const verdict = bucket.take(now);
       const decoded = this.#codec.decode(frame, this.#limits);
       requestId = decoded.ok ? decoded.command.requestId : decoded.error.requestId;
@@ -154,6 +156,8 @@ export class Pipeline<C extends object> {
       if (command.type !== "relay" || out.length !== 1 || out[0]?.event.type !== "relay") this.#reschedule();
     } catch (error) {
       this.#fail(connection, "message_failed", error, requestId);
+    } finally {
+      this.#moment = undefined;
     }
   }
 
@@ -212,13 +216,13 @@ export class Pipeline<C extends object> {
     return this.#connections <= this.#limits.maxPeersPerRoom;
   }
 
-  #bucketOf(connection: C): TokenBucket {
-    let bucket = this.#buckets.get(connection);
-    if (!bucket) {
-      bucket = new TokenBucket(this.#limits, this.#now());
-      this.#buckets.set(connection, bucket);
+  #recordOf(connection: C): ConnectionRecord {
+    let record = this.#records.get(connection);
+    if (!record) {
+      record = new ConnectionRecord(this.#moment ?? this.#now());
+      this.#records.set(connection, record);
     }
-    return bucket;
+    return record;
   }
 
   #reschedule(): void {
@@ -229,15 +233,16 @@ export class Pipeline<C extends object> {
    * A sign of life. Saved with the connection's state at most every quarter of the idle timeout (an attachment
    * write, not storage), so that after a wake a silent connection is still known to be silent.
    */
-  #noteSeen(connection: C, now: number): void {
-    this.#lastSeen.set(connection, now);
-    if (now - (this.#seenSaved.get(connection) ?? 0) > this.#limits.idleTimeoutMs / 4) this.#saveState(connection, now);
+  #noteSeen(connection: C, record: ConnectionRecord, now: number): void {
+    record.lastSeen = now;
+    if (now - record.seenSaved > this.#limits.idleTimeoutMs / 4) this.#saveState(connection, now);
   }
 
   #saveState(connection: C, now: number): void {
-    this.#seenSaved.set(connection, now);
+    const record = this.#recordOf(connection);
+    record.seenSaved = now;
     const registration = this.#room.registrationOf(connection);
-    const seq = this.#delivery.ceilingOf(connection);
+    const seq = record.sent.ceiling;
     this.#transport.save(connection, { room: this.#roomName, ...registration, seen: now, ...(seq ? { seq } : {}) });
   }
 
