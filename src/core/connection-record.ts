@@ -6,6 +6,9 @@ import { MAX_UNACKED_CHARS, MAX_UNACKED_RELAYS } from "./limits.js";
 import type { OutboundBudget } from "./outbound-budget.js";
 import type { TokenBucket } from "./rate-limit.js";
 
+/** How far a connection's `seq` may run past its saved ceiling: one attachment write per this many relays. */
+export const SEQ_BLOCK = 1_000;
+
 /** A relay handed to a connection, which its client may not have received if the connection then dropped. */
 export interface SentRelay {
   seq: number;

@@ -4,7 +4,7 @@
  */
 import { CLOSE_NOT_READING } from "./close-codes.js";
 import type { Codec } from "./codec.js";
-import type { ConnectionRecord, SentRelay } from "./connection-record.js";
+import { type ConnectionRecord, SEQ_BLOCK, type SentRelay } from "./connection-record.js";
 import { type Outbound, type RoomError, type RoomEvent, roomError } from "./events.js";
 import type { Limits } from "./limits.js";
 import { OutboundBudget } from "./outbound-budget.js";
@@ -25,9 +25,6 @@ export interface DeliveryOptions<C> {
   /** Save the connection's state again: its `seq` ceiling moved. */
   onCeiling: (connection: C) => void;
 }
-
-/** How far a connection's `seq` may run past its saved ceiling: one attachment write per this many relays. */
-const SEQ_BLOCK = 1_000;
 
 export class Delivery<C extends object> {
   constructor(private readonly options: DeliveryOptions<C>) {}

@@ -27,6 +27,7 @@ describe("Pipeline", () => {
       presence: false,
       token: expect.any(String),
       seen: expect.any(Number),
+      seq: 1_000,
     });
   });
 

@@ -14,7 +14,7 @@ import {
   isGoodbye,
 } from "./close-codes.js";
 import type { Codec } from "./codec.js";
-import { ConnectionRecord } from "./connection-record.js";
+import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
 import { type Outbound, roomError } from "./events.js";
@@ -241,6 +241,8 @@ export class Pipeline<C extends object> {
   #saveState(connection: C, now: number): void {
     const record = this.#recordOf(connection);
     record.seenSaved = now;
+    // Reserve the numbering ahead now, so that the first relays do not each cost a save of their own.
+    if (record.sent.ceiling <= record.sent.seq) record.sent.ceiling = record.sent.seq + SEQ_BLOCK;
     const registration = this.#room.registrationOf(connection);
     const seq = record.sent.ceiling;
     this.#transport.save(connection, { room: this.#roomName, ...registration, seen: now, ...(seq ? { seq } : {}) });
