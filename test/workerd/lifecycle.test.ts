@@ -26,6 +26,7 @@ describe("hibernation and eviction", () => {
         presence: false,
         token: expect.any(String),
         seen: expect.any(Number),
+        seq: expect.any(Number),
       });
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "after wake" }));
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "list_peers" }));
