@@ -44,6 +44,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     modules: true,
     script,
     compatibilityDate: wranglerCompatibilityDate(),
+    compatibilityFlags: wranglerCompatibilityFlags(),
     durableObjects: { Peers: { className: options.className ?? "Peers", useSQLite: true } },
     bindings: options.vars ?? {},
     host: "127.0.0.1",
@@ -51,6 +52,13 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, wsUrl: url.replace(/^http/, "ws"), dispose: () => mf.dispose() };
+}
+
+/** wrangler.toml's compatibility_flags, so that Miniflare runs the Worker as a deployment would. */
+export function wranglerCompatibilityFlags(): string[] {
+  const toml = readFileSync(`${root}wrangler.toml`, "utf8");
+  const list = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
 }
 
 function wranglerCompatibilityDate(): string {

@@ -62,8 +62,12 @@ export function memoryHost(options: MemoryHostOptions = {}) {
   });
   const connect = (name: string) => {
     const c = new MemoryConn(name);
+    const refusal = pipeline.admit();
+    if (refusal) {
+      c.sent.push(JSON.parse(refusal.frame));
+      c.closedWith = refusal.code;
+    } else pipeline.open(c);
     connections.push(c);
-    pipeline.open(c);
     return c;
   };
   const send = (c: MemoryConn, message: Record<string, unknown>) => pipeline.message(c, JSON.stringify(message));

@@ -15,8 +15,9 @@ const config :Workerd.Config = (
 
 const signal :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "../../dist/worker.js")],
-  # Keep equal to wrangler.toml's compatibility_date (a test checks).
+  # Keep equal to wrangler.toml's compatibility_date and compatibility_flags (a test checks).
   compatibilityDate = "2026-04-20",
+  compatibilityFlags = ["no_web_socket_compression"],
   bindings = [
     (name = "Peers", durableObjectNamespace = "Peers"),
     (name = "ASSETS", service = "assets"),

@@ -41,8 +41,17 @@ export class Peers extends DurableObject<Env> {
     }
     try {
       const { 0: client, 1: server } = new WebSocketPair();
-      this.ctx.acceptWebSocket(server);
-      this.#pipeline.open(server);
+      const refusal = this.#pipeline.admit();
+      if (refusal) {
+        // Accepted outside hibernation, so that the runtime completes the close at once (a hibernatable socket
+        // closed by the server reached the client 10 s later).
+        server.accept();
+        server.send(refusal.frame);
+        server.close(refusal.code, refusal.reason);
+      } else {
+        this.ctx.acceptWebSocket(server);
+        this.#pipeline.open(server);
+      }
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       logEvent("error", "upgrade_failed", { room: this.#pipeline.roomName, error: describeError(error) });

@@ -112,17 +112,21 @@ export class Pipeline<C extends object> {
   }
 
   /**
-   * A connection was just accepted. Whether it fits is checked after accepting, so the newcomer can be told why
-   * it is turned away rather than seeing a bare failed handshake (browsers hide the HTTP status of a refused
-   * upgrade). Returns whether it was admitted.
+   * Whether one more connection fits in the room, asked before it is accepted. When it does not, the answer is the
+   * frame that tells the newcomer why and how to close it: the host accepts it apart (not among the room's
+   * connections), sends that and closes, so the client learns why rather than seeing a bare failed handshake
+   * (browsers hide the HTTP status of a refused upgrade), and the close reaches it at once.
    */
-  open(connection: C): boolean {
-    this.#records.set(connection, new ConnectionRecord(this.#now()));
-    if (this.#admit()) return true;
+  admit(): { frame: string; code: number; reason: string } | undefined {
+    if (this.#fits()) return undefined;
     const max = this.#limits.maxPeersPerRoom;
-    this.#delivery.send(connection, roomError("room_full", `room is full: ${max} of ${max} connections`));
-    this.#transport.close(connection, CLOSE_TRY_AGAIN_LATER, "room full");
-    return false;
+    const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`));
+    return { frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
+  }
+
+  /** A connection was admitted and accepted. */
+  open(connection: C): void {
+    this.#records.set(connection, new ConnectionRecord(this.#now()));
   }
 
   message(connection: C, frame: string | ArrayBuffer): void {
@@ -206,14 +210,15 @@ export class Pipeline<C extends object> {
   }
 
   /**
-   * Whether the connection just accepted fits in the room. The count is a cache, recounted from the host only
-   * when it says the room is full, so a missed close can never keep a room full.
+   * Whether one more connection fits, counting it if so. The count is a cache, recounted from the host only when
+   * it says the room is full, so a missed close can never keep a room full.
    */
-  #admit(): boolean {
+  #fits(): boolean {
+    const max = this.#limits.maxPeersPerRoom;
+    if (this.#connections >= max) this.#connections = this.#transport.countConnections();
+    if (this.#connections >= max) return false;
     this.#connections++;
-    if (this.#connections <= this.#limits.maxPeersPerRoom) return true;
-    this.#connections = this.#transport.countConnections();
-    return this.#connections <= this.#limits.maxPeersPerRoom;
+    return true;
   }
 
   #recordOf(connection: C): ConnectionRecord {

@@ -4,7 +4,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { SETTING_NAMES } from "../../src/core/config.js";
+import { wranglerCompatibilityFlags } from "../../tools/local-worker.js";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
 import { closeAll, register, waitFor } from "../../tools/test-socket.js";
 import { connectWs } from "../../tools/ws-node.js";
@@ -28,6 +30,12 @@ describe("deploy/workerd/config.capnp", () => {
     expect(capnp).toContain(`(name = "${name}", fromEnvironment = "${name}")`);
   });
 
+  it("runs with the compatibility flags wrangler.toml deploys with", () => {
+    const flags = wranglerCompatibilityFlags();
+    expect(flags).toContain("no_web_socket_compression");
+    expect(capnp).toContain(`compatibilityFlags = [${flags.map((f) => `"${f}"`).join(", ")}]`);
+  });
+
   it("runs on the compatibility date wrangler.toml deploys with", () => {
     const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
     const date = /^compatibility_date\s*=\s*"([\d-]+)"/m.exec(toml)?.[1];
@@ -49,6 +57,28 @@ describe("npm run serve", () => {
     expect(await (await fetch(`${server.url}/ice-servers`)).json()).toEqual({
       iceServers: [{ urls: "stun:stun.example.test:3478" }],
     });
+    // Regression: the close after room_full reached the client 10 s after the error.
+    const url = `${server.wsUrl}/rooms/full`;
+    await Promise.all([0, 1, 2].map(async (i) => register(await connectWs(url), `p${i}`)));
+    const late = await connectWs(url);
+    expect(await late.next()).toMatchObject({ type: "error", code: "room_full" });
+    const refusedAt = Date.now();
+    expect(await late.closed()).toBe(1013);
+    expect(Date.now() - refusedAt).toBeLessThan(2_000);
+    closeAll();
+    await server.stop();
+  }, 120_000);
+
+  // Regression: permessage-deflate was negotiated, so a 32 KB frame inflated to 32 MiB before any check (1,028:1).
+  it("negotiates no WebSocket compression with a client that offers it", async () => {
+    const server = await serve(await mkdtemp(join(tmpdir(), "serve-")));
+    const ws = new WebSocket(`${server.wsUrl}/rooms/deflate`, { perMessageDeflate: true });
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    expect(ws.extensions).toBe("");
+    ws.close();
     await server.stop();
   }, 120_000);
 
