@@ -27,6 +27,8 @@ export default defineConfig({
       }),
       // A one-second grace period and a small room, so that churn can be checked to the last row quickly.
       workerd("workerd-reliability", { RESUME_GRACE_SECONDS: "1", MAX_PEERS_PER_ROOM: "50" }),
+      // A server that only lets pages of one origin in.
+      workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com" }),
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
       workerd("workerd-strict", { RATE_LIMIT_PER_SECOND: "20", RATE_LIMIT_BURST: "20", RATE_LIMIT_ABUSE_SECONDS: "1" }),
       { test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 90_000 } },

@@ -17,3 +17,8 @@ declare class TextEncoder {
 declare var crypto: {
   getRandomValues<T extends Uint8Array>(array: T): T;
 };
+
+declare class URL {
+  constructor(url: string, base?: string);
+  readonly origin: string;
+}

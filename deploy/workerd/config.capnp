@@ -37,6 +37,7 @@ const signal :Workerd.Worker = (
     (name = "OUTBOUND_BYTES_PER_SECOND", fromEnvironment = "OUTBOUND_BYTES_PER_SECOND"),
     (name = "OUTBOUND_BURST_BYTES", fromEnvironment = "OUTBOUND_BURST_BYTES"),
     (name = "ICE_SERVERS", fromEnvironment = "ICE_SERVERS"),
+    (name = "ALLOWED_ORIGINS", fromEnvironment = "ALLOWED_ORIGINS"),
   ],
   durableObjectNamespaces = [(className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true)],
   durableObjectStorage = (localDisk = "data"),

@@ -35,8 +35,11 @@ export default {
         pathname: new URL(request.url).pathname,
         upgrade: request.headers.get("Upgrade")?.toLowerCase() === "websocket",
       };
+      const refused = checkOrigin(context);
+      if (refused) return refused;
       const route = ROUTES.find((r) => r.match(context));
-      return await (route ? route.handle(context) : staticAsset(context));
+      const response = await (route ? route.handle(context) : staticAsset(context));
+      return withCors(context, response);
     } catch (error) {
       if (error instanceof ConfigError) {
         logEvent("error", "config_invalid", { error: error.message });
@@ -48,14 +51,37 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-const PUBLIC_JSON = { "access-control-allow-origin": "*", "cache-control": "no-store" };
+const NO_STORE = { "cache-control": "no-store" };
+
+/**
+ * With `ALLOWED_ORIGINS` set, a browser request from any other origin is refused before any room is touched: a
+ * page elsewhere cannot open sockets (or read answers) with its visitors' browsers. No `Origin`, no browser: it
+ * passes.
+ */
+function checkOrigin({ request, config }: RouteContext): Response | undefined {
+  const origin = request.headers.get("Origin");
+  if (!config.allowedOrigins || origin === null || config.allowedOrigins.has(origin)) return undefined;
+  return jsonError(403, "origin_not_allowed", `origin ${origin} is not in this server's ALLOWED_ORIGINS`);
+}
+
+/** CORS for the HTTP routes: any origin in open mode, else the requesting origin when it is allowed. */
+function withCors({ request, config, upgrade }: RouteContext, response: Response): Response {
+  if (upgrade || response.status === 101) return response;
+  const origin = request.headers.get("Origin");
+  const allow = config.allowedOrigins ? origin : "*";
+  if (allow === null) return response;
+  const headers = new Headers(response.headers);
+  headers.set("access-control-allow-origin", allow);
+  if (config.allowedOrigins) headers.append("vary", "Origin");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 function health({ config }: RouteContext): Response {
-  return Response.json({ ok: true, service: "webrtc-signal", limits: config.limits }, { headers: PUBLIC_JSON });
+  return Response.json({ ok: true, service: "webrtc-signal", limits: config.limits }, { headers: NO_STORE });
 }
 
 function iceServers({ config }: RouteContext): Response {
-  return Response.json({ iceServers: config.iceServers }, { headers: PUBLIC_JSON });
+  return Response.json({ iceServers: config.iceServers }, { headers: NO_STORE });
 }
 
 function joinRoom({ request, env, upgrade }: RouteContext, room: string): Promise<Response> | Response {

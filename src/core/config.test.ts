@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_ICE_SERVERS, readConfig, readIceServers, readLimits, SETTING_NAMES } from "./config.js";
+import {
+  ConfigError,
+  DEFAULT_ICE_SERVERS,
+  readAllowedOrigins,
+  readConfig,
+  readIceServers,
+  readLimits,
+  SETTING_NAMES,
+} from "./config.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 
 describe("readLimits", () => {
@@ -46,9 +54,26 @@ describe("readIceServers", () => {
   });
 });
 
+describe("readAllowedOrigins", () => {
+  it("reads comma-separated origins, spaces allowed", () => {
+    expect(readAllowedOrigins({ ALLOWED_ORIGINS: "https://a.example, http://localhost:8787" })).toEqual(
+      new Set(["https://a.example", "http://localhost:8787"]),
+    );
+    expect(readAllowedOrigins({})).toBeUndefined();
+  });
+
+  it.each(["a.example", "https://a.example/", "https://a.example/path", "*"])("rejects %s, naming the setting", (v) => {
+    expect(() => readAllowedOrigins({ ALLOWED_ORIGINS: v })).toThrow(/ALLOWED_ORIGINS must be/);
+  });
+});
+
 describe("readConfig", () => {
   it("reads limits and ICE servers together, one error type for any bad setting", () => {
-    expect(readConfig({})).toEqual({ limits: DEFAULT_LIMITS, iceServers: DEFAULT_ICE_SERVERS });
+    expect(readConfig({})).toEqual({
+      limits: DEFAULT_LIMITS,
+      iceServers: DEFAULT_ICE_SERVERS,
+      allowedOrigins: undefined,
+    });
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
   });
@@ -69,6 +94,7 @@ describe("readConfig", () => {
       "OUTBOUND_BYTES_PER_SECOND",
       "OUTBOUND_BURST_BYTES",
       "ICE_SERVERS",
+      "ALLOWED_ORIGINS",
     ]);
   });
 });

@@ -15,12 +15,18 @@ export interface Config {
   readonly limits: Limits;
   /** What `/ice-servers` answers: the demo and PeerSession use them unless told otherwise. */
   readonly iceServers: readonly IceServer[];
+  /** Browser origins allowed to connect and to read the HTTP routes; undefined allows any (open mode). */
+  readonly allowedOrigins: ReadonlySet<string> | undefined;
 }
 
 export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: "stun:stun.cloudflare.com:3478" }];
 
 /** Every setting the server reads, by name: the self-hosted server binds each from the environment. */
-export const SETTING_NAMES: readonly string[] = [...Object.values(LIMIT_VARS).map((v) => v.name), "ICE_SERVERS"];
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.values(LIMIT_VARS).map((v) => v.name),
+  "ICE_SERVERS",
+  "ALLOWED_ORIGINS",
+];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -29,7 +35,7 @@ export class ConfigError extends Error {
 export type Settings = Readonly<Record<string, unknown>>;
 
 export function readConfig(vars: Settings): Config {
-  return { limits: readLimits(vars), iceServers: readIceServers(vars) };
+  return { limits: readLimits(vars), iceServers: readIceServers(vars), allowedOrigins: readAllowedOrigins(vars) };
 }
 
 /** Unset, empty, or null (workerd's `fromEnvironment` binding of a variable that is not set). */
@@ -75,4 +81,33 @@ export function readIceServers(vars: Settings): IceServer[] {
 
 function isIceServer(value: unknown): value is IceServer {
   return typeof value === "object" && value !== null && "urls" in value;
+}
+
+/**
+ * `ALLOWED_ORIGINS`: comma-separated exact origins (`https://app.example.com`). When set, a browser on any other
+ * origin is refused, which stops cross-site WebSocket hijacking; requests without an `Origin` are not browsers.
+ */
+export function readAllowedOrigins(vars: Settings): ReadonlySet<string> | undefined {
+  const raw = vars.ALLOWED_ORIGINS;
+  if (isUnset(raw)) return undefined;
+  const origins = String(raw)
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  for (const origin of origins) {
+    if (!isOrigin(origin)) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS must be comma-separated origins like https://app.example.com, got ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  return new Set(origins);
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
 }
