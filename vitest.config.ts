@@ -22,6 +22,7 @@ export default defineConfig({
       // A small room, and a rate high enough to relay 1,000 messages at once.
       workerd("workerd-tuned", {
         MAX_PEERS_PER_ROOM: "3",
+        REGISTER_TIMEOUT_SECONDS: "1",
         RATE_LIMIT_PER_SECOND: "100000",
         RATE_LIMIT_BURST: "100000",
       }),

@@ -13,6 +13,8 @@ export const CLOSE_REPLACED = 4001;
 export const CLOSE_IDLE = 4002;
 /** The connection was sent more than its outbound budget: taken as not reading its messages. */
 export const CLOSE_NOT_READING = 4003;
+/** The connection did not register within the register timeout, and its place was needed. */
+export const CLOSE_REGISTER_TIMEOUT = 4004;
 
 /**
  * Whether a close is the client's goodbye: 1000; 1001 from a closed or reloaded tab; 1005, a Close frame with no

@@ -85,6 +85,7 @@ describe("readConfig", () => {
       "RATE_LIMIT_PER_SECOND",
       "RATE_LIMIT_BURST",
       "RATE_LIMIT_ABUSE_SECONDS",
+      "REGISTER_TIMEOUT_SECONDS",
       "RESUME_GRACE_SECONDS",
       "MAILBOX_MAX_MESSAGES",
       "MAILBOX_MAX_BYTES",

@@ -23,12 +23,15 @@ export class ConnectionRecord {
   lastSeen: number;
   /** When `lastSeen` was last saved with the connection. */
   seenSaved: number;
+  /** When it connected (or, after a wake, when it was first seen), for the register timeout. */
+  openedAt: number;
   /** The relays handed to it, numbered. */
   readonly sent: SentLog;
 
   constructor(now: number, seqCeiling = 0) {
     this.lastSeen = now;
     this.seenSaved = now;
+    this.openedAt = now;
     this.sent = new SentLog(seqCeiling);
   }
 }

@@ -40,6 +40,8 @@ export interface Limits {
   readonly rateBurst: number;
   /** A socket still sending over the rate this long after it was first limited is closed with 1008. */
   readonly abuseAfterMs: number;
+  /** A connection not registered this long may be closed to make room (`list_peers` works meanwhile). */
+  readonly registerTimeoutMs: number;
   /** How long the id of a peer whose connection dropped (not closed cleanly) is kept for it to resume. */
   readonly resumeGraceMs: number;
   /** What a reserved peer's mailbox keeps for it: messages ... */
@@ -64,6 +66,7 @@ export const DEFAULT_LIMITS: Limits = {
   ratePerSecond: 50,
   rateBurst: 200,
   abuseAfterMs: 10_000,
+  registerTimeoutMs: 30_000,
   resumeGraceMs: 30_000,
   mailboxMaxMessages: 256,
   mailboxMaxBytes: 256 * 1024,
@@ -81,6 +84,7 @@ export const LIMIT_VARS = {
   ratePerSecond: { name: "RATE_LIMIT_PER_SECOND", scale: 1, max: 1_000_000 },
   rateBurst: { name: "RATE_LIMIT_BURST", scale: 1, max: 1_000_000 },
   abuseAfterMs: { name: "RATE_LIMIT_ABUSE_SECONDS", scale: 1_000, max: 86_400_000 },
+  registerTimeoutMs: { name: "REGISTER_TIMEOUT_SECONDS", scale: 1_000, max: 3_600_000 },
   resumeGraceMs: { name: "RESUME_GRACE_SECONDS", scale: 1_000, max: 3_600_000 },
   mailboxMaxMessages: { name: "MAILBOX_MAX_MESSAGES", scale: 1, max: 100_000 },
   mailboxMaxBytes: { name: "MAILBOX_MAX_BYTES", scale: 1, max: 64 * 1024 * 1024 },

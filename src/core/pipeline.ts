@@ -6,6 +6,8 @@
  *
  * The relay path (`message` for a relay to a connected peer) touches no storage and awaits nothing.
  */
+
+import { Admission } from "./admission.js";
 import {
   CLOSE_NOT_READING,
   CLOSE_POLICY_VIOLATION,
@@ -17,8 +19,9 @@ import type { Codec } from "./codec.js";
 import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
-import { type Outbound, roomError } from "./events.js";
+import { roomError } from "./events.js";
 import type { Limits } from "./limits.js";
+import { listCharge } from "./list-charge.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
 import { TokenBucket } from "./rate-limit.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
@@ -52,8 +55,7 @@ export class Pipeline<C extends object> {
   readonly #wakeups: Wakeups;
   readonly #delivery: Delivery<C>;
   #roomName: string;
-  /** A cache of the host's connection count, recounted whenever it says the room is full. */
-  #connections = 0;
+  readonly #admission: Admission<C>;
 
   constructor(options: PipelineOptions<C>) {
     this.#codec = options.codec;
@@ -70,6 +72,13 @@ export class Pipeline<C extends object> {
       now: clock,
       isLive: (connection) => this.isLive(connection),
       unacked: (connection) => this.#delivery.takeUnacked(connection),
+    });
+    this.#admission = new Admission<C>({
+      limits: options.limits,
+      countConnections: () => this.#transport.countConnections(),
+      openedAt: (connection) => this.#recordOf(connection).openedAt,
+      now: this.#now,
+      close: (connection, code, reason) => this.#delivery.disconnect(connection, code, reason),
     });
     this.#delivery = new Delivery({
       ...options,
@@ -101,8 +110,8 @@ export class Pipeline<C extends object> {
 
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
-    this.#connections++;
     this.#records.set(connection, new ConnectionRecord(state?.seen ?? this.#now(), state?.seq));
+    this.#admission.restore(connection, state?.peerId !== undefined);
     if (!state) return;
     this.#roomName ||= state.room;
     if (state.peerId !== undefined) {
@@ -118,7 +127,7 @@ export class Pipeline<C extends object> {
    * (browsers hide the HTTP status of a refused upgrade), and the close reaches it at once.
    */
   admit(): { frame: string; code: number; reason: string } | undefined {
-    if (this.#fits()) return undefined;
+    if (this.#admission.fits()) return undefined;
     const max = this.#limits.maxPeersPerRoom;
     const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`));
     return { frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
@@ -127,6 +136,7 @@ export class Pipeline<C extends object> {
   /** A connection was admitted and accepted. */
   open(connection: C): void {
     this.#records.set(connection, new ConnectionRecord(this.#now()));
+    this.#admission.opened(connection);
   }
 
   message(connection: C, frame: string | ArrayBuffer): void {
@@ -153,7 +163,10 @@ export class Pipeline<C extends object> {
       const command = decoded.command;
       const out = this.#room.handle(connection, command);
       this.#delivery.deliver(out, connection, requestId);
-      if (command.type === "register") this.#saveState(connection, now);
+      if (command.type === "register" && this.#room.registrationOf(connection)) {
+        this.#admission.registered(connection);
+        this.#saveState(connection, now);
+      }
       // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
       if (command.type === "register" || command.type === "list_peers") bucket.charge(listCharge(out, connection));
       // A relay straight to a live peer changes no deadline; anything else may.
@@ -170,7 +183,7 @@ export class Pipeline<C extends object> {
    * once; after anything else its id is held for it to resume.
    */
   closed(connection: C, code: number): void {
-    this.#connections = Math.max(0, this.#connections - 1);
+    this.#admission.closed(connection);
     try {
       // A dropped network (1006) is routine; anything else worth a line is the client's own code.
       if (isAbruptCloseCode(code)) this.#log("debug", "socket_dropped", connection, { code });
@@ -207,18 +220,6 @@ export class Pipeline<C extends object> {
     } catch (error) {
       this.#log("error", "alarm_failed", undefined, { error: describeError(error) });
     }
-  }
-
-  /**
-   * Whether one more connection fits, counting it if so. The count is a cache, recounted from the host only when
-   * it says the room is full, so a missed close can never keep a room full.
-   */
-  #fits(): boolean {
-    const max = this.#limits.maxPeersPerRoom;
-    if (this.#connections >= max) this.#connections = this.#transport.countConnections();
-    if (this.#connections >= max) return false;
-    this.#connections++;
-    return true;
   }
 
   #recordOf(connection: C): ConnectionRecord {
@@ -280,17 +281,4 @@ export class Pipeline<C extends object> {
     const peerId = connection === undefined ? undefined : this.#room.registrationOf(connection)?.peerId;
     logEvent(level, event, { room: this.#roomName, peer_id: peerId, ...fields });
   }
-}
-
-/** Peers listed per rate token beyond the first: a 1,000-peer list costs 10 more, a 5,000-peer one 50. */
-export const PEERS_PER_TOKEN = 100;
-
-/** The extra rate tokens the peer list answered to `connection` costs. */
-function listCharge<C>(out: Outbound<C>[], connection: C): number {
-  for (const { to, event } of out) {
-    if (to === connection && (event.type === "peers" || event.type === "registered")) {
-      return Math.floor(event.peers.length / PEERS_PER_TOKEN);
-    }
-  }
-  return 0;
 }

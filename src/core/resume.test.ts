@@ -238,6 +238,23 @@ describe("liveness across a wake", () => {
   });
 });
 
+describe("the register timeout", () => {
+  // Regression: one client opened 5,000 sockets that never registered and held them; everyone else got room_full.
+  it("closes sockets that never registered when a newcomer needs their place", () => {
+    const h = host({ maxPeersPerRoom: 2, registerTimeoutMs: 30_000 });
+    const lurker = h.connect("lurker");
+    h.send(lurker, { type: "list_peers" }); // allowed before registering
+    expect(lurker.last()).toMatchObject({ type: "peers" });
+    h.register("alice");
+    expect(h.connect("early").closedWith).toBe(1013); // full, and the lurker is not late yet
+    h.tick(31_000);
+    const late = h.register("late");
+    expect(lurker.closedWith).toBe(4004);
+    expect(late.closedWith).toBeUndefined();
+    expect(late.last()).toMatchObject({ type: "registered" });
+  });
+});
+
 describe("limits on what one message can cost", () => {
   it("charges a large peer list against the sender's rate", () => {
     const h = host({ ratePerSecond: 1, rateBurst: 5 });
