@@ -64,7 +64,7 @@ function checkOrigin({ request, config }: RouteContext): Response | undefined {
   return jsonError(403, "origin_not_allowed", `origin ${origin} is not in this server's ALLOWED_ORIGINS`);
 }
 
-/** CORS for the HTTP routes: any origin in open mode, else the requesting origin when it is allowed. */
+/** CORS for the HTTP routes: every origin in open mode, else the requesting origin when it is allowed. */
 function withCors({ request, config, upgrade }: RouteContext, response: Response): Response {
   if (upgrade || response.status === 101) return response;
   const origin = request.headers.get("Origin");
