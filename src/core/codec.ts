@@ -7,6 +7,8 @@ export type Decoded = { ok: true; command: RoomCommand } | { ok: false; error: R
 export interface Codec {
   /** Turns one incoming frame into a command, or an error that echoes the frame's request id if it had one. */
   decode(frame: string | ArrayBuffer, limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">): Decoded;
+  /** A frame's request id read without decoding it, for a frame refused before decoding (over the rate). */
+  peekRequestId(frame: string | ArrayBuffer): string | undefined;
   /** The frame that tells a client of `event` (a `disconnect` is the host's to carry out, never encoded). */
   encode(event: Exclude<RoomEvent, { type: "disconnect" }>): string;
 }

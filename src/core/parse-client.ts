@@ -62,6 +62,24 @@ export function parseClientMessage(frame: string | ArrayBuffer, limits: ParseLim
   return result;
 }
 
+/**
+ * The `request_id` of a frame read without parsing it, for answering a message that is refused before it is
+ * parsed (over the rate: parsing is the work the rate bounds). Best effort: the first `"request_id": "..."` in the
+ * text, without escapes; anything else reads as none.
+ */
+export function peekRequestId(frame: string | ArrayBuffer): string | undefined {
+  if (typeof frame !== "string") return undefined;
+  const key = frame.indexOf('"request_id"');
+  if (key < 0) return undefined;
+  let at = key + 12;
+  while (frame[at] === " " || frame[at] === ":" || frame[at] === "\n" || frame[at] === "\t" || frame[at] === "\r") at++;
+  if (frame[at] !== '"') return undefined;
+  const end = frame.indexOf('"', at + 1);
+  if (end < 0 || end - at - 1 > MAX_REQUEST_ID_LENGTH) return undefined;
+  const id = frame.slice(at + 1, end);
+  return id.length > 0 && !id.includes("\\") ? id : undefined;
+}
+
 // No closures here: capturing the request id in per-message closures doubled the parser's cost.
 function parseFields(fields: Record<string, unknown>): ParseResult {
   const type = fields.type;

@@ -74,6 +74,18 @@ describe("Pipeline", () => {
     expect(abuser.closedWith).toBe(1008);
   });
 
+  // Found by an adversarial run: the token was taken after parsing, so a flood over the rate still cost a parse
+  // per frame. A frame over the rate is now refused unparsed, its request id read without parsing.
+  it("refuses a frame over the rate without parsing it, still echoing its request id", () => {
+    const { open, send } = setup({ ratePerSecond: 1, rateBurst: 1 });
+    const flooder = open("a");
+    send(flooder, { type: "ping" });
+    const parse = vi.spyOn(JSON, "parse");
+    send(flooder, { type: "relay", to: "x", data: "y".repeat(1_000), request_id: "late" });
+    expect(parse.mock.calls.filter(([text]) => String(text).includes("yyy"))).toEqual([]);
+    expect(flooder.sent.at(-1)).toMatchObject({ type: "error", code: "rate_limited", request_id: "late" });
+  });
+
   // Regression: an exception while handling a message answered internal_error without the message's request_id,
   // so the client SDK's connect() never settled when register failed that way.
   it("echoes the request id on internal_error, so a waiting request settles", () => {

@@ -148,14 +148,16 @@ export class Pipeline<C extends object> {
       this.#noteSeen(connection, record, now);
       record.bucket ??= new TokenBucket(this.#limits, now);
       const bucket = record.bucket;
+      // The token is taken before the frame is parsed: parsing is the work the rate bounds.
       const verdict = bucket.take(now);
-      const decoded = this.#codec.decode(frame, this.#limits);
-      requestId = decoded.ok ? decoded.command.requestId : decoded.error.requestId;
       if (verdict !== "ok") {
+        requestId = this.#codec.peekRequestId(frame);
         this.#delivery.send(connection, roomError("rate_limited", this.#rateText(), requestId));
         if (verdict === "abusive") this.#closeAbusive(connection);
         return;
       }
+      const decoded = this.#codec.decode(frame, this.#limits);
+      requestId = decoded.ok ? decoded.command.requestId : decoded.error.requestId;
       if (!decoded.ok) {
         this.#delivery.send(connection, decoded.error);
         return;

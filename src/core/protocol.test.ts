@@ -4,6 +4,7 @@ import {
   type ErrorCode,
   parseClientMessage,
   parseServerMessage,
+  peekRequestId,
   type ServerMessage,
 } from "./protocol.js";
 
@@ -140,6 +141,18 @@ describe("parseClientMessage rejects", () => {
   it("names the limit and the actual size in the error", () => {
     const result = parseClientMessage(`{"x":"${"y".repeat(200)}"}`, { ...LIMITS, maxMessageBytes: 100 });
     expect(result).toMatchObject({ ok: false, error: { error: "message is 208 bytes, over the limit of 100 bytes" } });
+  });
+});
+
+describe("peekRequestId", () => {
+  it("reads a frame's request id without parsing it, or none", () => {
+    expect(peekRequestId('{"type":"ping","request_id":"r1"}')).toBe("r1");
+    expect(peekRequestId('{"request_id" : "r 2", "type":"ping"}')).toBe("r 2");
+    expect(peekRequestId('{"type":"ping"}')).toBeUndefined();
+    expect(peekRequestId('{"request_id":7}')).toBeUndefined();
+    expect(peekRequestId(`{"request_id":"${"x".repeat(65)}"}`)).toBeUndefined();
+    expect(peekRequestId('{"data":"\\"request_id\\":\\"no\\""}')).toBeUndefined();
+    expect(peekRequestId(new ArrayBuffer(4))).toBeUndefined();
   });
 });
 

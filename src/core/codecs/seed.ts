@@ -1,6 +1,7 @@
 /** The seed's JSON protocol (docs/protocol.md) <-> room commands and events. */
 import type { Codec, Decoded } from "../codec.js";
 import { assertNever, type RoomCommand, type RoomEvent, roomError } from "../events.js";
+import { peekRequestId } from "../parse-client.js";
 import { type ClientMessage, parseClientMessage, type ServerMessage } from "../protocol.js";
 
 export const seedCodec: Codec = {
@@ -12,6 +13,7 @@ export const seedCodec: Codec = {
     }
     return { ok: true, command: toCommand(parsed.message) };
   },
+  peekRequestId,
   encode(event): string {
     return JSON.stringify(toServerMessage(event));
   },
