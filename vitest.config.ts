@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
@@ -28,6 +29,18 @@ export default defineConfig({
       }),
       // A one-second grace period and a small room, so that churn can be checked to the last row quickly.
       workerd("workerd-reliability", { RESUME_GRACE_SECONDS: "1", MAX_PEERS_PER_ROOM: "50" }),
+      // Everything of a server on the open internet switched on (see test/workerd-auth for what each setting does).
+      workerd("workerd-auth", {
+        AUTH_SECRET: "a-test-secret-of-at-least-32-characters",
+        AUTH_JWKS: JSON.stringify(JSON.parse(readFileSync("test/fixtures/test-signing-key.json", "utf8")).public),
+        AUTH_AUDIENCE: "signal-test",
+        TURN_SECRET: "a-turn-secret",
+        TURN_URLS: "turn:turn.example.com:3478,turns:turn.example.com:5349",
+        TURN_TTL: "3600",
+        ADMIN_TOKEN: "an-admin-token",
+        MAX_CONNECTIONS_PER_IP: "3",
+        NEW_CONNECTIONS_PER_IP_PER_MINUTE: "20",
+      }),
       // A server that only lets pages of one origin in.
       workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com" }),
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.

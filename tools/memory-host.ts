@@ -5,7 +5,7 @@
 import { seedCodec } from "../src/core/codecs/seed.js";
 import type { ConnectionState } from "../src/core/connection-state.js";
 import { DEFAULT_LIMITS, type Limits } from "../src/core/limits.js";
-import { Pipeline } from "../src/core/pipeline.js";
+import { type Identity, Pipeline } from "../src/core/pipeline.js";
 import { MemoryReservationStore } from "../src/core/reservations.js";
 import type { Transport } from "../src/core/transport.js";
 
@@ -60,13 +60,17 @@ export function memoryHost(options: MemoryHostOptions = {}) {
       ...options.transport,
     },
   });
-  const connect = (name: string) => {
+  /** A refused connection is closed at once: with the frame's code, or with the HTTP status a host would answer. */
+  const connect = (name: string, identity: Identity = {}) => {
     const c = new MemoryConn(name);
-    const refusal = pipeline.admit();
-    if (refusal) {
+    const refusal = pipeline.admit(identity.address);
+    if (refusal?.kind === "frame") {
       c.sent.push(JSON.parse(refusal.frame));
       c.closedWith = refusal.code;
-    } else pipeline.open(c);
+    } else if (refusal) {
+      c.sent.push({ type: "http", status: refusal.status, code: refusal.code });
+      c.closedWith = refusal.status;
+    } else pipeline.open(c, identity);
     connections.push(c);
     return c;
   };

@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
+    /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
+    CONNECT_RATE_LIMITER?: RateLimit;
     [setting: string]: unknown;
   }
   interface GlobalProps {

@@ -7,10 +7,17 @@ import { DurableObject } from "cloudflare:workers";
 import { seedCodec } from "../core/codecs/seed.js";
 import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
-import { Pipeline } from "../core/pipeline.js";
+import { Pipeline, type RoomStats } from "../core/pipeline.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
 import { closeQuietly, hibernationTransport, readConnectionState } from "./hibernation.js";
 import { SqliteReservationStore, SqliteRevisionStore } from "./sqlite-store.js";
+
+/**
+ * What the Worker tells the room about a connection, in headers it sets itself (replacing any a client sent):
+ * the client's address and the peer id its join token binds it to.
+ */
+export const ADDRESS_HEADER = "x-signal-address";
+export const SUBJECT_HEADER = "x-signal-subject";
 
 export class Peers extends DurableObject<Env> {
   readonly #pipeline: Pipeline<WebSocket>;
@@ -40,8 +47,15 @@ export class Peers extends DurableObject<Env> {
       );
     }
     try {
+      const address = request.headers.get(ADDRESS_HEADER) ?? "";
+      const subject = request.headers.get(SUBJECT_HEADER) ?? undefined;
+      const refusal = this.#pipeline.admit(address);
+      if (refusal?.kind === "http") {
+        const { status, code, error } = refusal;
+        logEvent("warn", "connection_refused", { room: this.#pipeline.roomName, code });
+        return Response.json({ ok: false, code, error }, { status, headers: { "retry-after": "60" } });
+      }
       const { 0: client, 1: server } = new WebSocketPair();
-      const refusal = this.#pipeline.admit();
       if (refusal) {
         // Accepted outside hibernation, so that the runtime completes the close at once (a hibernatable socket
         // closed by the server reached the client 10 s later).
@@ -50,7 +64,7 @@ export class Peers extends DurableObject<Env> {
         server.close(refusal.code, refusal.reason);
       } else {
         this.ctx.acceptWebSocket(server);
-        this.#pipeline.open(server);
+        this.#pipeline.open(server, { address, subject });
       }
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
@@ -60,6 +74,11 @@ export class Peers extends DurableObject<Env> {
         { status: 500 },
       );
     }
+  }
+
+  /** For the admin route (`GET /rooms/<name>/stats`), called by the Worker over RPC. */
+  stats(): RoomStats {
+    return this.#pipeline.stats();
   }
 
   override webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): void {

@@ -3,9 +3,14 @@
  * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
  */
 import { type Config, ConfigError, readConfig } from "../core/config.js";
+import { ConnectionRateLimiter } from "../core/connection-rate.js";
+import { roomAllowed } from "../core/join-claims.js";
 import { MAX_ROOM_NAME_LENGTH } from "../core/limits.js";
 import { describeError, logEvent } from "../core/log.js";
-import { DEFAULT_ROOM, isValidRoomName } from "../core/protocol.js";
+import { DEFAULT_ROOM, isValidRoomName, SUBPROTOCOL } from "../core/protocol.js";
+import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken } from "./auth.js";
+import { iceServersFor } from "./ice-servers.js";
+import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
 
 export { Peers } from "./room-object.js";
 
@@ -13,6 +18,7 @@ interface RouteContext {
   request: Request;
   env: Env;
   config: Config;
+  url: URL;
   pathname: string;
   upgrade: boolean;
 }
@@ -21,6 +27,7 @@ interface RouteContext {
 const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response }> = [
   { match: (c) => c.pathname === "/health", handle: health },
   { match: (c) => c.pathname === "/ice-servers", handle: iceServers },
+  { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
   { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => joinRoom(c, DEFAULT_ROOM) },
   { match: (c) => c.pathname.startsWith("/rooms/"), handle: (c) => joinRoom(c, safeDecode(c.pathname.slice(7))) },
 ];
@@ -28,11 +35,13 @@ const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): 
 export default {
   async fetch(request, env): Promise<Response> {
     try {
+      const url = new URL(request.url);
       const context: RouteContext = {
         request,
         env,
         config: configOf(env),
-        pathname: new URL(request.url).pathname,
+        url,
+        pathname: url.pathname,
         upgrade: request.headers.get("Upgrade")?.toLowerCase() === "websocket",
       };
       const refused = checkOrigin(context);
@@ -80,19 +89,125 @@ function health({ config }: RouteContext): Response {
   return Response.json({ ok: true, service: "webrtc-signal", limits: config.limits }, { headers: NO_STORE });
 }
 
-function iceServers({ config }: RouteContext): Response {
-  return Response.json({ iceServers: config.iceServers }, { headers: NO_STORE });
+/** STUN, and TURN credentials for this caller when TURN is configured; behind the same token check as joining. */
+async function iceServers(context: RouteContext): Promise<Response> {
+  const verdict = await authorize(context);
+  if (verdict && !verdict.ok) return refusal(context, verdict);
+  const subject = verdict?.ok ? verdict.claims.sub : undefined;
+  return Response.json(await iceServersFor(context.config, subject), { headers: NO_STORE });
 }
 
-function joinRoom({ request, env, upgrade }: RouteContext, room: string): Promise<Response> | Response {
-  if (!isValidRoomName(room)) {
-    return jsonError(400, "invalid_room", `room name must be 1 to ${MAX_ROOM_NAME_LENGTH} of A-Z a-z 0-9 _ - .`);
+/** Admin: what one room holds and has done since it woke. Exists only when `ADMIN_TOKEN` is set. */
+async function roomStats({ request, env, config, pathname }: RouteContext): Promise<Response> {
+  if (config.adminToken === undefined) return notFound(pathname);
+  const given =
+    request.headers
+      .get("Authorization")
+      ?.match(/^Bearer\s+(.+)$/i)?.[1]
+      ?.trim() ?? "";
+  if (!(await sameSecret(given, config.adminToken))) {
+    return jsonError(401, "unauthorized", "this route needs Authorization: Bearer <ADMIN_TOKEN>");
   }
+  const room = safeDecode(pathname.slice("/rooms/".length, -"/stats".length));
+  if (!isValidRoomName(room)) return invalidRoom();
+  const stats = await env.Peers.get(env.Peers.idFromName(room)).stats();
+  return Response.json({ room, ...stats }, { headers: NO_STORE });
+}
+
+async function joinRoom(context: RouteContext, room: string): Promise<Response> {
+  const { request, env, config, upgrade, url } = context;
+  if (!isValidRoomName(room)) return invalidRoom();
   if (!upgrade) {
     return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
   }
   if (request.method !== "GET") return jsonError(405, "method_not_allowed", "a WebSocket upgrade must be a GET");
-  return env.Peers.get(env.Peers.idFromName(room)).fetch(request);
+  const badProtocol = protocolProblem(request);
+  if (badProtocol) return jsonError(400, "bad_request", badProtocol);
+  const address = request.headers.get("CF-Connecting-IP") ?? "";
+  if (!(await mayConnect(env, config, address))) {
+    logEvent("warn", "connection_rate_exceeded", { room, path: redactedPath(url) });
+    return jsonError(429, "too_many_connections", "too many new connections from this address; try again in a minute", {
+      "retry-after": "60",
+    });
+  }
+  const verdict = await authorize(context);
+  if (verdict && !verdict.ok) return refusal(context, verdict);
+  if (verdict?.ok && !roomAllowed(verdict.claims.room, room)) {
+    logEvent("info", "join_refused", { room, code: "forbidden", path: redactedPath(url) });
+    return jsonError(403, "forbidden", `the token does not grant the room ${room}`);
+  }
+  // What the room learns from the Worker travels in headers a client cannot set: any it sent are replaced.
+  const headers = new Headers(request.headers);
+  headers.delete(SUBJECT_HEADER);
+  headers.set(ADDRESS_HEADER, address);
+  if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
+  const forwardUrl = new URL(url);
+  forwardUrl.searchParams.delete("token");
+  const response = await env.Peers.get(env.Peers.idFromName(room)).fetch(
+    new Request(forwardUrl, { method: "GET", headers }),
+  );
+  if (response.status !== 101 || !offeredProtocols(request).includes(SUBPROTOCOL)) return response;
+  // A client that offers subprotocols fails unless one is named; never the bearer one (it is the token).
+  return new Response(null, {
+    status: 101,
+    webSocket: response.webSocket,
+    headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL },
+  });
+}
+
+/** With join tokens configured, the verdict on the request's token; undefined in open mode. */
+async function authorize({ request, config, url }: RouteContext): Promise<Verdict | undefined> {
+  if (!config.auth) return undefined;
+  return verifyToken(tokenOf(request, url), config.auth);
+}
+
+function refusal({ url }: RouteContext, verdict: Extract<Verdict, { ok: false }>): Response {
+  logEvent("info", "join_refused", { code: verdict.code, reason: verdict.error, path: redactedPath(url) });
+  return jsonError(verdict.status, verdict.code, verdict.error, { "www-authenticate": "Bearer" });
+}
+
+const fallbackLimiters = new WeakMap<Config, ConnectionRateLimiter>();
+
+/**
+ * New connections per address across rooms: the rate-limiting binding `CONNECT_RATE_LIMITER` when the deployment
+ * has one (counted across Cloudflare), else `NEW_CONNECTIONS_PER_IP_PER_MINUTE` counted in this isolate, else none.
+ */
+async function mayConnect(env: Env, config: Config, address: string): Promise<boolean> {
+  const binding = env.CONNECT_RATE_LIMITER as RateLimit | undefined;
+  if (binding && typeof binding.limit === "function") return (await binding.limit({ key: address })).success;
+  // An unknown address (no CF-Connecting-IP: a self-hosted server with no proxy that sets it) cannot be counted.
+  if (config.connectionsPerIpPerMinute === 0 || address === "") return true;
+  let limiter = fallbackLimiters.get(config);
+  if (!limiter) {
+    limiter = new ConnectionRateLimiter(config.connectionsPerIpPerMinute);
+    fallbackLimiters.set(config, limiter);
+  }
+  return limiter.take(address);
+}
+
+/** Compared by their digests, so that the time taken says nothing about how much of a guess was right. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  const [a, b] = await Promise.all(
+    [given, expected].map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))),
+  );
+  return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
+}
+
+/** A URL fit for logs: the path, and the query without any token. */
+export function redactedPath(url: URL): string {
+  if (!url.searchParams.has("token")) return url.pathname;
+  const query = new URLSearchParams(url.search);
+  query.set("token", "[redacted]");
+  return `${url.pathname}?${query}`;
+}
+
+function invalidRoom(): Response {
+  return jsonError(400, "invalid_room", `room name must be 1 to ${MAX_ROOM_NAME_LENGTH} of A-Z a-z 0-9 _ - .`);
+}
+
+function notFound(pathname: string): Response {
+  return jsonError(404, "not_found", `no route for ${pathname}: connect a WebSocket to / or /rooms/<name>`);
 }
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */
@@ -101,7 +216,7 @@ async function staticAsset({ request, env, pathname }: RouteContext): Promise<Re
     const asset = await env.ASSETS.fetch(request);
     if (asset.status !== 404) return asset;
   }
-  return jsonError(404, "not_found", `no route for ${pathname}: connect a WebSocket to / or /rooms/<name>`);
+  return notFound(pathname);
 }
 
 const configCache = new WeakMap<Env, Config>();
@@ -124,6 +239,6 @@ function safeDecode(segment: string): string {
   }
 }
 
-function jsonError(status: number, code: string, error: string): Response {
-  return Response.json({ ok: false, code, error }, { status, headers: { "cache-control": "no-store" } });
+function jsonError(status: number, code: string, error: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ ok: false, code, error }, { status, headers: { ...NO_STORE, ...headers } });
 }

@@ -1,5 +1,6 @@
 /**
- * Which connections a room admits: at most `maxPeersPerRoom`, counted in a cache that is recounted from the host
+ * Which connections a room admits: at most `maxConnectionsPerIp` from one address (when set), and at most
+ * `maxPeersPerRoom`, counted in a cache that is recounted from the host
  * only when it says the room is full (so a missed close can never keep a room full); and, when it is full, the
  * sockets that never registered within the register timeout make way (one client opening thousands of them
  * locked a room). Checked only then, so that it costs nothing (no alarm, no storage) the rest of the time.
@@ -8,38 +9,47 @@ import { CLOSE_REGISTER_TIMEOUT } from "./close-codes.js";
 import type { Limits } from "./limits.js";
 
 export interface AdmissionOptions<C> {
-  limits: Pick<Limits, "maxPeersPerRoom" | "registerTimeoutMs">;
+  limits: Pick<Limits, "maxPeersPerRoom" | "registerTimeoutMs" | "maxConnectionsPerIp">;
   countConnections: () => number;
   openedAt: (connection: C) => number;
   now: () => number;
   close: (connection: C, code: number, reason: string) => void;
 }
 
+export type AdmissionVerdict = "ok" | "room_full" | "too_many_connections";
+
 export class Admission<C> {
   #connections = 0;
   /** Connections not registered yet, oldest first. */
   readonly #unregistered = new Set<C>();
+  /** With a per-address cap: each connection's address, and how many each address holds. */
+  readonly #addressOf = new Map<C, string>();
+  readonly #perAddress = new Map<string, number>();
 
   constructor(private readonly options: AdmissionOptions<C>) {}
 
   /** A connection kept across a wake. */
-  restore(connection: C, registered: boolean): void {
+  restore(connection: C, registered: boolean, address = ""): void {
     this.#connections++;
     if (!registered) this.#unregistered.add(connection);
+    this.#count(connection, address);
   }
 
-  /** Whether one more connection fits, counting it if so. */
-  fits(): boolean {
+  /** Whether one more connection from `address` fits, counting it in the room if so. */
+  fits(address = ""): AdmissionVerdict {
+    const cap = this.options.limits.maxConnectionsPerIp;
+    if (cap > 0 && address !== "" && (this.#perAddress.get(address) ?? 0) >= cap) return "too_many_connections";
     const max = this.options.limits.maxPeersPerRoom;
     if (this.#connections >= max) this.#connections = this.options.countConnections();
     if (this.#connections >= max) this.#closeLateRegistrations();
-    if (this.#connections >= max) return false;
+    if (this.#connections >= max) return "room_full";
     this.#connections++;
-    return true;
+    return "ok";
   }
 
-  opened(connection: C): void {
+  opened(connection: C, address = ""): void {
     this.#unregistered.add(connection);
+    this.#count(connection, address);
   }
 
   registered(connection: C): void {
@@ -49,6 +59,18 @@ export class Admission<C> {
   closed(connection: C): void {
     this.#connections = Math.max(0, this.#connections - 1);
     this.#unregistered.delete(connection);
+    const address = this.#addressOf.get(connection);
+    if (address === undefined) return;
+    this.#addressOf.delete(connection);
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
+  }
+
+  #count(connection: C, address: string): void {
+    if (this.options.limits.maxConnectionsPerIp === 0 || address === "" || this.#addressOf.has(connection)) return;
+    this.#addressOf.set(connection, address);
+    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
   }
 
   #closeLateRegistrations(): void {
@@ -56,8 +78,7 @@ export class Admission<C> {
     const now = this.options.now();
     for (const connection of this.#unregistered) {
       if (now - this.options.openedAt(connection) <= registerTimeoutMs) break;
-      this.#unregistered.delete(connection);
-      this.#connections = Math.max(0, this.#connections - 1);
+      this.closed(connection);
       this.options.close(connection, CLOSE_REGISTER_TIMEOUT, `not registered within ${registerTimeoutMs / 1000} s`);
     }
   }

@@ -3,9 +3,11 @@ import {
   ConfigError,
   DEFAULT_ICE_SERVERS,
   readAllowedOrigins,
+  readAuth,
   readConfig,
   readIceServers,
   readLimits,
+  readTurn,
   SETTING_NAMES,
 } from "./config.js";
 import { DEFAULT_LIMITS } from "./limits.js";
@@ -73,6 +75,10 @@ describe("readConfig", () => {
       limits: DEFAULT_LIMITS,
       iceServers: DEFAULT_ICE_SERVERS,
       allowedOrigins: undefined,
+      auth: undefined,
+      turn: undefined,
+      connectionsPerIpPerMinute: 0,
+      adminToken: undefined,
     });
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
@@ -94,8 +100,75 @@ describe("readConfig", () => {
       "MAX_JSON_DEPTH",
       "OUTBOUND_BYTES_PER_SECOND",
       "OUTBOUND_BURST_BYTES",
+      "MAX_CONNECTIONS_PER_IP",
+      "PRESENCE_FANOUT_PER_SECOND",
+      "PRESENCE_FANOUT_BURST",
       "ICE_SERVERS",
       "ALLOWED_ORIGINS",
+      "AUTH_SECRET",
+      "AUTH_JWKS",
+      "AUTH_ISSUER",
+      "AUTH_AUDIENCE",
+      "TURN_SECRET",
+      "TURN_URLS",
+      "TURN_TTL",
+      "TURN_KEY_ID",
+      "TURN_KEY_API_TOKEN",
+      "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
+      "ADMIN_TOKEN",
     ]);
+  });
+});
+
+const SECRET = "s".repeat(32);
+
+describe("readAuth", () => {
+  it("is off unless a secret or keys are given", () => {
+    expect(readAuth({})).toBeUndefined();
+    expect(readAuth({ AUTH_SECRET: SECRET, AUTH_ISSUER: "https://idp" })).toEqual({
+      secret: SECRET,
+      issuer: "https://idp",
+    });
+    const jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x: "abc" }] };
+    expect(readAuth({ AUTH_JWKS: JSON.stringify(jwks) })).toMatchObject({ jwks });
+  });
+
+  it.each([
+    [{ AUTH_SECRET: "short" }, /at least 32 characters/],
+    [{ AUTH_ISSUER: "https://idp" }, /need AUTH_SECRET or AUTH_JWKS/],
+    [{ AUTH_JWKS: "{" }, /AUTH_JWKS must be a JWKS/],
+    [{ AUTH_JWKS: '{"keys":[]}' }, /AUTH_JWKS must be a JWKS/],
+    [{ AUTH_JWKS: '{"keys":[{"kty":"EC","d":"secret"}]}' }, /private key/],
+  ])("refuses %j", (vars, message) => {
+    expect(() => readAuth(vars)).toThrow(message);
+  });
+});
+
+describe("readTurn", () => {
+  it("reads a coturn shared secret or a Cloudflare TURN key, with a TTL", () => {
+    expect(readTurn({})).toBeUndefined();
+    expect(readTurn({ TURN_SECRET: "x", TURN_URLS: "turn:t.example:3478, turns:t.example:5349" })).toEqual({
+      kind: "shared-secret",
+      secret: "x",
+      urls: ["turn:t.example:3478", "turns:t.example:5349"],
+      ttl: 86_400,
+    });
+    expect(readTurn({ TURN_KEY_ID: "abc123", TURN_KEY_API_TOKEN: "tok", TURN_TTL: "600" })).toEqual({
+      kind: "cloudflare",
+      keyId: "abc123",
+      apiToken: "tok",
+      ttl: 600,
+    });
+  });
+
+  it.each([
+    [{ TURN_SECRET: "x" }, /go together/],
+    [{ TURN_SECRET: "x", TURN_URLS: "stun:s.example" }, /turn: or turns:/],
+    [{ TURN_KEY_ID: "abc" }, /go together/],
+    [{ TURN_KEY_ID: "a/b", TURN_KEY_API_TOKEN: "t" }, /TURN key's id/],
+    [{ TURN_SECRET: "x", TURN_URLS: "turn:a", TURN_KEY_ID: "k", TURN_KEY_API_TOKEN: "t" }, /not both/],
+    [{ TURN_SECRET: "x", TURN_URLS: "turn:a", TURN_TTL: "5" }, /TURN_TTL must be/],
+  ])("refuses %j", (vars, message) => {
+    expect(() => readTurn(vars)).toThrow(message);
   });
 });

@@ -17,7 +17,33 @@ export interface Config {
   readonly iceServers: readonly IceServer[];
   /** Browser origins allowed to connect and to read the HTTP routes; undefined allows any (open mode). */
   readonly allowedOrigins: ReadonlySet<string> | undefined;
+  /** Join tokens: undefined lets anyone in (open mode). */
+  readonly auth: AuthConfig | undefined;
+  /** Where TURN credentials come from, if anywhere. */
+  readonly turn: TurnConfig | undefined;
+  /** New WebSocket connections one address may open per minute, across all rooms; 0: no limit. */
+  readonly connectionsPerIpPerMinute: number;
+  /** The bearer token of the admin routes; undefined: they do not exist. */
+  readonly adminToken: string | undefined;
 }
+
+/** How join tokens (JWT) are verified: an HS256 secret, public keys, or both. */
+export interface AuthConfig {
+  readonly secret?: string;
+  readonly jwks?: { keys: Array<Record<string, unknown>> };
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export type TurnConfig =
+  /** coturn's `use-auth-secret`: credentials minted here by the TURN REST API convention. */
+  | { readonly kind: "shared-secret"; readonly secret: string; readonly urls: string[]; readonly ttl: number }
+  /** Cloudflare Realtime TURN: credentials asked of Cloudflare's API. */
+  | { readonly kind: "cloudflare"; readonly keyId: string; readonly apiToken: string; readonly ttl: number };
+
+/** An HS256 key shorter than this is guessable offline from any token it signed. */
+export const MIN_AUTH_SECRET_LENGTH = 32;
+export const DEFAULT_TURN_TTL_SECONDS = 86_400;
 
 export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: "stun:stun.cloudflare.com:3478" }];
 
@@ -26,6 +52,17 @@ export const SETTING_NAMES: readonly string[] = [
   ...Object.values(LIMIT_VARS).map((v) => v.name),
   "ICE_SERVERS",
   "ALLOWED_ORIGINS",
+  "AUTH_SECRET",
+  "AUTH_JWKS",
+  "AUTH_ISSUER",
+  "AUTH_AUDIENCE",
+  "TURN_SECRET",
+  "TURN_URLS",
+  "TURN_TTL",
+  "TURN_KEY_ID",
+  "TURN_KEY_API_TOKEN",
+  "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
+  "ADMIN_TOKEN",
 ];
 
 export class ConfigError extends Error {
@@ -35,7 +72,108 @@ export class ConfigError extends Error {
 export type Settings = Readonly<Record<string, unknown>>;
 
 export function readConfig(vars: Settings): Config {
-  return { limits: readLimits(vars), iceServers: readIceServers(vars), allowedOrigins: readAllowedOrigins(vars) };
+  return {
+    limits: readLimits(vars),
+    iceServers: readIceServers(vars),
+    allowedOrigins: readAllowedOrigins(vars),
+    auth: readAuth(vars),
+    turn: readTurn(vars),
+    connectionsPerIpPerMinute: readWholeNumber(vars, "NEW_CONNECTIONS_PER_IP_PER_MINUTE", 0, 1_000_000, 0),
+    adminToken: readText(vars, "ADMIN_TOKEN"),
+  };
+}
+
+function readText(vars: Settings, name: string): string | undefined {
+  const raw = vars[name];
+  if (isUnset(raw)) return undefined;
+  const text = String(raw).trim();
+  return text === "" ? undefined : text;
+}
+
+function readWholeNumber(vars: Settings, name: string, min: number, max: number, fallback: number): number {
+  const raw = vars[name];
+  if (isUnset(raw)) return fallback;
+  const value = typeof raw === "number" ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * `AUTH_SECRET` (HS256) and/or `AUTH_JWKS` (a JWKS as JSON text: RS256, ES256, EdDSA public keys) turn join tokens
+ * on; `AUTH_ISSUER` and `AUTH_AUDIENCE`, when set, must then match `iss` and `aud`.
+ */
+export function readAuth(vars: Settings): AuthConfig | undefined {
+  const secret = readText(vars, "AUTH_SECRET");
+  const jwksText = readText(vars, "AUTH_JWKS");
+  const issuer = readText(vars, "AUTH_ISSUER");
+  const audience = readText(vars, "AUTH_AUDIENCE");
+  if (secret === undefined && jwksText === undefined) {
+    if (issuer !== undefined || audience !== undefined) {
+      throw new ConfigError("AUTH_ISSUER and AUTH_AUDIENCE need AUTH_SECRET or AUTH_JWKS to verify tokens with");
+    }
+    return undefined;
+  }
+  if (secret !== undefined && secret.length < MIN_AUTH_SECRET_LENGTH) {
+    throw new ConfigError(
+      `AUTH_SECRET must be at least ${MIN_AUTH_SECRET_LENGTH} characters (make one with: openssl rand -base64 32)`,
+    );
+  }
+  let jwks: AuthConfig["jwks"];
+  if (jwksText !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(jwksText);
+    } catch {
+      parsed = undefined;
+    }
+    const keys = (parsed as { keys?: unknown } | undefined)?.keys;
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "object" && k !== null)) {
+      throw new ConfigError('AUTH_JWKS must be a JWKS as JSON text: {"keys":[{...public key...}]}');
+    }
+    if (keys.some((k) => "d" in k)) {
+      throw new ConfigError("AUTH_JWKS holds a private key (a `d` member): give the server the public keys only");
+    }
+    jwks = { keys };
+  }
+  return { secret, jwks, issuer, audience };
+}
+
+/** `TURN_SECRET` with `TURN_URLS` (coturn), or `TURN_KEY_ID` with `TURN_KEY_API_TOKEN` (Cloudflare Realtime). */
+export function readTurn(vars: Settings): TurnConfig | undefined {
+  const ttl = readWholeNumber(vars, "TURN_TTL", 60, 7 * 86_400, DEFAULT_TURN_TTL_SECONDS);
+  const secret = readText(vars, "TURN_SECRET");
+  const urlsText = readText(vars, "TURN_URLS");
+  const keyId = readText(vars, "TURN_KEY_ID");
+  const apiToken = readText(vars, "TURN_KEY_API_TOKEN");
+  if (secret !== undefined && keyId !== undefined) {
+    throw new ConfigError("set either TURN_SECRET (coturn) or TURN_KEY_ID (Cloudflare Realtime), not both");
+  }
+  if (secret !== undefined || urlsText !== undefined) {
+    const urls = (urlsText ?? "")
+      .split(",")
+      .map((url) => url.trim())
+      .filter((url) => url !== "");
+    if (secret === undefined || urls.length === 0) {
+      throw new ConfigError("TURN_SECRET and TURN_URLS go together: the shared secret and where the TURN server is");
+    }
+    const bad = urls.find((url) => !/^turns?:[^\s]+$/.test(url));
+    if (bad !== undefined) {
+      throw new ConfigError(`TURN_URLS must be turn: or turns: URLs, comma-separated, got ${JSON.stringify(bad)}`);
+    }
+    return { kind: "shared-secret", secret, urls, ttl };
+  }
+  if (keyId !== undefined || apiToken !== undefined) {
+    if (keyId === undefined || apiToken === undefined) {
+      throw new ConfigError("TURN_KEY_ID and TURN_KEY_API_TOKEN go together (Cloudflare dashboard: Realtime, TURN)");
+    }
+    if (!/^[A-Za-z0-9_-]+$/.test(keyId)) {
+      throw new ConfigError(`TURN_KEY_ID must be the TURN key's id, got ${JSON.stringify(keyId)}`);
+    }
+    return { kind: "cloudflare", keyId, apiToken, ttl };
+  }
+  return undefined;
 }
 
 /** Unset, empty, or null (workerd's `fromEnvironment` binding of a variable that is not set). */
@@ -46,14 +184,16 @@ function isUnset(raw: unknown): boolean {
 /** Each limit is a positive whole number within the platform's ceiling, written in the setting's unit. */
 export function readLimits(vars: Settings): Limits {
   const read = (key: keyof Limits): number => {
-    const spec = LIMIT_VARS[key];
+    const spec: { name: string; scale: number; max: number; min?: number } = LIMIT_VARS[key];
     const raw = vars[spec.name];
     if (isUnset(raw)) return DEFAULT_LIMITS[key];
     const value = typeof raw === "number" ? raw : Number(String(raw).trim());
     const scaled = value * spec.scale;
-    if (!Number.isInteger(value) || value <= 0 || scaled > spec.max) {
+    const min = spec.min ?? 1;
+    if (!Number.isInteger(value) || value < min || scaled > spec.max) {
+      const off = min === 0 ? " (0: off)" : "";
       throw new ConfigError(
-        `${spec.name} must be a whole number from 1 to ${spec.max / spec.scale}, got ${JSON.stringify(raw)}`,
+        `${spec.name} must be a whole number from ${min} to ${spec.max / spec.scale}${off}, got ${JSON.stringify(raw)}`,
       );
     }
     return scaled;

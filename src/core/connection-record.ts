@@ -27,6 +27,10 @@ export class ConnectionRecord {
   openedAt: number;
   /** The relays handed to it, numbered. */
   readonly sent: SentLog;
+  /** Where it connected from (the Worker's `CF-Connecting-IP`), for the per-address caps; "" when unknown. */
+  address = "";
+  /** The only peer id it may register, when its join token named one (`sub`). */
+  subject: string | undefined;
 
   constructor(now: number, seqCeiling = 0) {
     this.lastSeen = now;

@@ -25,6 +25,6 @@ describe("parseConnectionState", () => {
   });
 
   it("stays far under the runtime's attachment cap", () => {
-    expect(JSON.stringify(LARGEST_CONNECTION_STATE).length).toBeLessThan(MAX_CONNECTION_STATE_BYTES / 50);
+    expect(JSON.stringify(LARGEST_CONNECTION_STATE).length).toBeLessThan(MAX_CONNECTION_STATE_BYTES / 32);
   });
 });

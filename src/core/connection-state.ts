@@ -6,7 +6,7 @@ import { MAX_ROOM_NAME_LENGTH, PLATFORM_MAX_ATTACHMENT_BYTES } from "./limits.js
 import { isValidPeerId, isValidRoomName } from "./protocol.js";
 
 /**
- * At most about 300 bytes as JSON (a 64-character room name, peer id and token), far under the runtime's cap of
+ * At most about 420 bytes as JSON (a 64-character room name, peer id, token and subject, an IPv6 address), far under the runtime's cap of
  * `PLATFORM_MAX_ATTACHMENT_BYTES`; whatever is added here must stay under it.
  */
 export interface ConnectionState {
@@ -19,6 +19,10 @@ export interface ConnectionState {
   seen?: number;
   /** Relays to this connection are numbered past this after a wake (see delivery.ts). */
   seq?: number;
+  /** Where it connected from, for the per-address caps. */
+  address?: string;
+  /** The only peer id its join token lets it register. */
+  subject?: string;
 }
 
 export const MAX_CONNECTION_STATE_BYTES = PLATFORM_MAX_ATTACHMENT_BYTES;
@@ -30,12 +34,17 @@ export const LARGEST_CONNECTION_STATE: ConnectionState = {
   token: "t".repeat(64),
   seen: 1_800_000_000_000,
   seq: 9_007_199_254_740_991,
+  address: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+  subject: "s".repeat(64),
 };
+
+/** The longest address kept (an IPv6 address with an IPv4 tail is 45 characters). */
+const MAX_ADDRESS_LENGTH = 45;
 
 /** The state kept with a connection, or undefined when it has none or one this version cannot read. */
 export function parseConnectionState(value: unknown): ConnectionState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const { room, peerId, presence, token, seen, seq } = value as Record<string, unknown>;
+  const { room, peerId, presence, token, seen, seq, address, subject } = value as Record<string, unknown>;
   if (!isValidRoomName(room)) return undefined;
   const state: ConnectionState = { room };
   if (isValidPeerId(peerId)) state.peerId = peerId;
@@ -43,5 +52,7 @@ export function parseConnectionState(value: unknown): ConnectionState | undefine
   if (typeof token === "string" && token.length > 0 && token.length <= 64) state.token = token;
   if (typeof seen === "number" && Number.isFinite(seen)) state.seen = seen;
   if (typeof seq === "number" && Number.isSafeInteger(seq) && seq > 0) state.seq = seq;
+  if (typeof address === "string" && address.length <= MAX_ADDRESS_LENGTH) state.address = address;
+  if (isValidPeerId(subject)) state.subject = subject;
   return state;
 }

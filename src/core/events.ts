@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "message_too_large",
   "rate_limited",
   "room_full",
+  "forbidden",
   "mailbox_full",
   "undeliverable",
   "internal_error",

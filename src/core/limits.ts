@@ -58,6 +58,15 @@ export interface Limits {
   readonly outboundBytesPerSecond: number;
   /** ... and in a burst; past it the connection is taken as not reading, and dropped. */
   readonly outboundBurstBytes: number;
+  /** Connections one address may hold in one room (`CF-Connecting-IP`); 0: no cap. */
+  readonly maxConnectionsPerIp: number;
+  /**
+   * Presence events (`peer_joined`, `peer_left`) the joins of one address may cause in a room, per second
+   * (a join is charged for its own event and its later leave's, to every watcher) ...
+   */
+  readonly presenceFanoutPerSecond: number;
+  /** ... and in a burst; past it `register` is answered `rate_limited` (a leave cannot be refused). */
+  readonly presenceFanoutBurst: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -75,6 +84,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxJsonDepth: 64,
   outboundBytesPerSecond: 1024 * 1024,
   outboundBurstBytes: 16 * 1024 * 1024,
+  maxConnectionsPerIp: 0,
+  presenceFanoutPerSecond: 5_000,
+  presenceFanoutBurst: 50_000,
 };
 
 /** The setting that overrides each tunable limit, its unit as written there, and its ceiling. */
@@ -93,4 +105,7 @@ export const LIMIT_VARS = {
   maxJsonDepth: { name: "MAX_JSON_DEPTH", scale: 1, max: 10_000 },
   outboundBytesPerSecond: { name: "OUTBOUND_BYTES_PER_SECOND", scale: 1, max: 1024 * 1024 * 1024 },
   outboundBurstBytes: { name: "OUTBOUND_BURST_BYTES", scale: 1, max: 1024 * 1024 * 1024 },
-} as const satisfies Record<keyof Limits, { name: string; scale: number; max: number }>;
+  maxConnectionsPerIp: { name: "MAX_CONNECTIONS_PER_IP", scale: 1, max: PLATFORM_MAX_WEBSOCKETS_PER_OBJECT, min: 0 },
+  presenceFanoutPerSecond: { name: "PRESENCE_FANOUT_PER_SECOND", scale: 1, max: 100_000_000 },
+  presenceFanoutBurst: { name: "PRESENCE_FANOUT_BURST", scale: 1, max: 100_000_000 },
+} as const satisfies Record<keyof Limits, { name: string; scale: number; max: number; min?: number }>;

@@ -23,6 +23,7 @@ import { roomError } from "./events.js";
 import type { Limits } from "./limits.js";
 import { listCharge } from "./list-charge.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
+import { PresenceBudget } from "./presence-budget.js";
 import { TokenBucket } from "./rate-limit.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
 import { Revision, type RevisionStore } from "./revision.js";
@@ -31,6 +32,34 @@ import type { Transport } from "./transport.js";
 import { Wakeups } from "./wakeups.js";
 
 export type { Transport } from "./transport.js";
+
+/** Who a connection is, as the host learned it before accepting it. */
+export interface Identity {
+  /** Where it connected from; "" or absent when unknown. */
+  address?: string;
+  /** The only peer id it may register (its join token's `sub`). */
+  subject?: string;
+}
+
+/** Why a connection is not admitted: said in a frame on the accepted socket, or as an HTTP answer. */
+export type Refusal =
+  | { kind: "frame"; frame: string; code: number; reason: string }
+  | { kind: "http"; status: number; code: string; error: string };
+
+/** What a room holds and has done since it woke, for the admin route. */
+export interface RoomStats {
+  peers: number;
+  connections: number;
+  watchers: number;
+  reservations: number;
+  mailboxMessages: number;
+  mailboxBytes: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** What `messagesIn` bills as Durable Object requests (incoming WebSocket messages bill 20:1). */
+  billedRequests: number;
+  awakeSince: string;
+}
 
 export interface PipelineOptions<C> {
   codec: Codec;
@@ -56,13 +85,27 @@ export class Pipeline<C extends object> {
   readonly #delivery: Delivery<C>;
   #roomName: string;
   readonly #admission: Admission<C>;
+  readonly #presenceBudget: PresenceBudget;
+  readonly #wokeAt: number;
+  #messagesIn = 0;
+  #messagesOut = 0;
 
   constructor(options: PipelineOptions<C>) {
     this.#codec = options.codec;
     this.#limits = options.limits;
-    this.#transport = options.transport;
+    const host = options.transport;
+    // Counts what is sent, for the stats; otherwise the host's transport as it is.
+    this.#transport = {
+      ...host,
+      send: (connection, text) => {
+        this.#messagesOut++;
+        return host.send(connection, text);
+      },
+    };
+    this.#presenceBudget = new PresenceBudget(options.limits);
     this.#roomName = options.roomName;
     this.#now = options.now ?? Date.now;
+    this.#wokeAt = this.#now();
     const clock = () => this.#moment ?? this.#now();
     this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), clock, options.limits.idleTimeoutMs);
     this.#room = new Room<C>({
@@ -82,6 +125,7 @@ export class Pipeline<C extends object> {
     });
     this.#delivery = new Delivery({
       ...options,
+      transport: this.#transport,
       room: this.#room,
       now: clock,
       roomName: () => this.#roomName,
@@ -110,8 +154,11 @@ export class Pipeline<C extends object> {
 
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
-    this.#records.set(connection, new ConnectionRecord(state?.seen ?? this.#now(), state?.seq));
-    this.#admission.restore(connection, state?.peerId !== undefined);
+    const record = new ConnectionRecord(state?.seen ?? this.#now(), state?.seq);
+    record.address = state?.address ?? "";
+    record.subject = state?.subject;
+    this.#records.set(connection, record);
+    this.#admission.restore(connection, state?.peerId !== undefined, record.address);
     if (!state) return;
     this.#roomName ||= state.room;
     if (state.peerId !== undefined) {
@@ -121,22 +168,50 @@ export class Pipeline<C extends object> {
   }
 
   /**
-   * Whether one more connection fits in the room, asked before it is accepted. When it does not, the answer is the
-   * frame that tells the newcomer why and how to close it: the host accepts it apart (not among the room's
-   * connections), sends that and closes, so the client learns why rather than seeing a bare failed handshake
-   * (browsers hide the HTTP status of a refused upgrade), and the close reaches it at once.
+   * Whether one more connection (from `address`) fits in the room, asked before it is accepted. When it does not,
+   * the answer says how to refuse it. A full room is told in a frame: the host accepts the socket apart (not among
+   * the room's connections), sends it and closes, so the client learns why rather than seeing a bare failed
+   * handshake (browsers hide the HTTP status of a refused upgrade), and the close reaches it at once. An address
+   * over its cap gets a plain HTTP 429: its client is most likely a script that reads statuses.
    */
-  admit(): { frame: string; code: number; reason: string } | undefined {
-    if (this.#admission.fits()) return undefined;
+  admit(address = ""): Refusal | undefined {
+    const verdict = this.#admission.fits(address);
+    if (verdict === "ok") return undefined;
+    if (verdict === "too_many_connections") {
+      const cap = this.#limits.maxConnectionsPerIp;
+      return { kind: "http", status: 429, code: verdict, error: `this address holds ${cap} connections here already` };
+    }
     const max = this.#limits.maxPeersPerRoom;
     const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`));
-    return { frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
+    return { kind: "frame", frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
   }
 
   /** A connection was admitted and accepted. */
-  open(connection: C): void {
-    this.#records.set(connection, new ConnectionRecord(this.#now()));
-    this.#admission.opened(connection);
+  open(connection: C, identity: Identity = {}): void {
+    const record = new ConnectionRecord(this.#now());
+    record.address = identity.address ?? "";
+    record.subject = identity.subject;
+    this.#records.set(connection, record);
+    this.#admission.opened(connection, record.address);
+    // Kept with the connection from the start, so that a wake before it registers still knows who it is.
+    if (record.address !== "" || record.subject !== undefined) this.#saveState(connection, record.lastSeen);
+  }
+
+  /** What the room holds and has done since it woke. */
+  stats(): RoomStats {
+    const reservations = this.#room.reservationStats();
+    return {
+      peers: this.#room.peerCount,
+      connections: this.#transport.countConnections(),
+      watchers: this.#room.watcherCount,
+      reservations: reservations.count,
+      mailboxMessages: reservations.messages,
+      mailboxBytes: reservations.bytes,
+      messagesIn: this.#messagesIn,
+      messagesOut: this.#messagesOut,
+      billedRequests: Math.ceil(this.#messagesIn / 20),
+      awakeSince: new Date(this.#wokeAt).toISOString(),
+    };
   }
 
   message(connection: C, frame: string | ArrayBuffer): void {
@@ -144,6 +219,7 @@ export class Pipeline<C extends object> {
     try {
       const now = this.#now();
       this.#moment = now;
+      this.#messagesIn++;
       const record = this.#recordOf(connection);
       this.#noteSeen(connection, record, now);
       record.bucket ??= new TokenBucket(this.#limits, now);
@@ -163,6 +239,13 @@ export class Pipeline<C extends object> {
         return;
       }
       const command = decoded.command;
+      if (command.type === "register" && !this.#room.registrationOf(connection)) {
+        const refusal = this.#refuseRegistration(record, command.peerId, now);
+        if (refusal) {
+          this.#delivery.send(connection, roomError(refusal.code, refusal.text, requestId));
+          return;
+        }
+      }
       const out = this.#room.handle(connection, command);
       this.#delivery.deliver(out, connection, requestId);
       if (command.type === "register" && this.#room.registrationOf(connection)) {
@@ -253,7 +336,32 @@ export class Pipeline<C extends object> {
     if (record.sent.ceiling <= record.sent.seq) record.sent.ceiling = record.sent.seq + SEQ_BLOCK;
     const registration = this.#room.registrationOf(connection);
     const seq = record.sent.ceiling;
-    this.#transport.save(connection, { room: this.#roomName, ...registration, seen: now, ...(seq ? { seq } : {}) });
+    const state: ConnectionState = { room: this.#roomName, ...registration, seen: now };
+    if (seq) state.seq = seq;
+    if (record.address !== "") state.address = record.address;
+    if (record.subject !== undefined) state.subject = record.subject;
+    this.#transport.save(connection, state);
+  }
+
+  /**
+   * A registration this connection may not make: a peer id other than its token's `sub`, or a join whose presence
+   * events its address cannot pay for (see presence-budget.ts).
+   */
+  #refuseRegistration(
+    record: ConnectionRecord,
+    peerId: string,
+    now: number,
+  ): { code: "forbidden" | "rate_limited"; text: string } | undefined {
+    if (record.subject !== undefined && peerId !== record.subject) {
+      return { code: "forbidden", text: `this connection's token lets it register only as "${record.subject}"` };
+    }
+    const cost = this.#presenceBudget.costOf(this.#room.watcherCount);
+    if (!this.#presenceBudget.take(record.address, cost, now)) {
+      const wait = this.#presenceBudget.waitFor(record.address, cost);
+      const text = `joins from this address are arriving faster than this room's ${this.#room.watcherCount} presence watchers should be told; try again in ${wait} s`;
+      return { code: "rate_limited", text };
+    }
+    return undefined;
   }
 
   /** An abuser leaves at once, with no reservation to come back to. */

@@ -128,6 +128,11 @@ const ROOM_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** The room a connection to `/` joins; `/rooms/<name>` joins `<name>`. */
 export const DEFAULT_ROOM = "default";
+/**
+ * The WebSocket subprotocol of this protocol. Optional; a client that offers it (say, beside `bearer.<token>`)
+ * gets it named in the answer.
+ */
+export const SUBPROTOCOL = "webrtc-signal";
 
 export function isValidRoomName(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 && value.length <= MAX_ROOM_NAME_LENGTH && ROOM_NAME.test(value);

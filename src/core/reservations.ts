@@ -65,6 +65,13 @@ export class Reservations {
     return this.#map().get(peerId);
   }
 
+  /** How many relays all mailboxes hold. */
+  get keptMessages(): number {
+    let messages = 0;
+    for (const entry of this.#map().values()) messages += entry.count;
+    return messages;
+  }
+
   /** What all mailboxes hold, for stats and tests. */
   get keptBytes(): number {
     this.#map();

@@ -57,6 +57,12 @@ export class Room<C> {
     return this.#watchers.size;
   }
 
+  /** The ids held for peers that dropped, and what their mailboxes keep. */
+  reservationStats(): { count: number; messages: number; bytes: number } {
+    const r = this.#reservations;
+    return { count: r.size, messages: r.keptMessages, bytes: r.keptBytes };
+  }
+
   registrationOf(connection: C): Registration | undefined {
     return this.#byConnection.get(connection);
   }

@@ -55,6 +55,7 @@ describe("npm run serve", () => {
     });
     expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ limits: { maxPeersPerRoom: 3 } });
     expect(await (await fetch(`${server.url}/ice-servers`)).json()).toEqual({
+      ttl: 86_400,
       iceServers: [{ urls: "stun:stun.example.test:3478" }],
     });
     // Regression: the close after room_full reached the client 10 s after the error.

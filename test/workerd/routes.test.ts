@@ -15,7 +15,23 @@ describe("HTTP routes", () => {
 
   it("serves ICE servers for clients that bring none", async () => {
     const response = await get("/ice-servers");
-    expect(await response.json()).toEqual({ iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }] });
+    expect(await response.json()).toEqual({ iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }], ttl: 86_400 });
+  });
+
+  it("has no admin route unless ADMIN_TOKEN is set", async () => {
+    const response = await get("/rooms/lobby/stats", { headers: { Authorization: "Bearer anything" } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it("names webrtc-signal when a client offers it, in open mode too", async () => {
+    const response = await get("/rooms/lobby", {
+      headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "webrtc-signal" },
+    });
+    expect(response.status).toBe(101);
+    expect(response.headers.get("Sec-WebSocket-Protocol")).toBe("webrtc-signal");
+    response.webSocket?.accept();
+    response.webSocket?.close(1000, "done");
   });
 
   it("reports health and the limits in force", async () => {

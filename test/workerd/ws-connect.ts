@@ -4,8 +4,10 @@ import { register, registerEventually as retryRegister, TestSocket } from "../..
 
 export { closeAll, freshRoom, waitFor } from "../../tools/test-socket.js";
 
-export async function wsConnect(path = "/rooms/test"): Promise<TestSocket> {
-  const response = await exports.default.fetch(`http://signal.test${path}`, { headers: { Upgrade: "websocket" } });
+export async function wsConnect(path = "/rooms/test", headers: Record<string, string> = {}): Promise<TestSocket> {
+  const response = await exports.default.fetch(`http://signal.test${path}`, {
+    headers: { Upgrade: "websocket", ...headers },
+  });
   const ws = response.webSocket;
   if (!ws) {
     throw new Error(`expected a WebSocket upgrade on ${path}, got HTTP ${response.status}: ${await response.text()}`);
