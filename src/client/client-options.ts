@@ -15,6 +15,12 @@ export interface SignalingClientOptions {
    * first registration takes the id back if the server still holds it. The client keeps the newest token itself.
    */
   resumeToken?: string;
+  /**
+   * A join token, when the server asks for one: the string, or a function that fetches a fresh one from your
+   * backend, called before every connection and reconnection. Sent as the WebSocket subprotocol `bearer.<token>`
+   * (beside `webrtc-signal`), which keeps it out of URLs and their logs.
+   */
+  token?: string | (() => string | Promise<string>);
   /** A WebSocket constructor; defaults to the global one (Node 20 has none: pass `ws`'s). */
   WebSocket?: WebSocketConstructor;
   backoff?: BackoffOptions;
@@ -33,8 +39,9 @@ export interface SignalingClientOptions {
   maxQueue?: number;
 }
 
-export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket" | "resumeToken">> & {
+export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket" | "resumeToken" | "token">> & {
   WebSocket: WebSocketConstructor;
+  token: SignalingClientOptions["token"];
 };
 
 export function resolveOptions(options: SignalingClientOptions): ResolvedOptions {
@@ -46,6 +53,7 @@ export function resolveOptions(options: SignalingClientOptions): ResolvedOptions
     url: options.url,
     peerId: options.peerId,
     WebSocket: WebSocketImpl,
+    token: options.token,
     presence: options.presence ?? false,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     keepaliveMs: options.keepaliveMs ?? 25_000,

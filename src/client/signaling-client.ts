@@ -10,6 +10,7 @@ import {
   parseServerMessage,
   type RegisteredMessage,
   type ServerMessage,
+  SUBPROTOCOL,
 } from "../core/protocol.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
@@ -130,14 +131,38 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   #open(): void {
     const generation = ++this.#generation;
-    const ws = new this.#options.WebSocket(this.url);
-    this.#socket = ws;
     this.#registered = false;
     // An attempt that is not registered in time failed, however far it got: a socket that opens but is never
     // answered would otherwise leave connect() pending for good.
     this.#connectTimer = setTimeout(() => {
       if (generation === this.#generation) this.#onSocketLost();
     }, this.#options.connectTimeoutMs);
+    const token = this.#options.token;
+    if (typeof token !== "function") {
+      this.#openSocket(generation, token);
+      return;
+    }
+    // A fresh token for every attempt: the last one may have expired while the client was away.
+    Promise.resolve()
+      .then(token)
+      .then(
+        (fresh) => {
+          if (generation === this.#generation && !this.#final) this.#openSocket(generation, fresh);
+        },
+        (error: unknown) => {
+          if (generation !== this.#generation) return;
+          const why = error instanceof Error ? error.message : String(error);
+          this.emit("error", new SignalingError("token_failed", `could not get a join token: ${why}`));
+          this.#onSocketLost();
+        },
+      );
+  }
+
+  #openSocket(generation: number, token: string | undefined): void {
+    const ws = token
+      ? new this.#options.WebSocket(this.url, [SUBPROTOCOL, `bearer.${token}`])
+      : new this.#options.WebSocket(this.url);
+    this.#socket = ws;
     ws.onopen = () => {
       if (generation !== this.#generation) return;
       this.#registerId = this.#nextId("register");

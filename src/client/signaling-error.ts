@@ -2,9 +2,9 @@ import type { ErrorCode } from "../core/protocol.js";
 
 /**
  * The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow, and the
- * peer id taken over by another connection with the resume token.
+ * peer id taken over by another connection with the resume token, and a `token` function that failed.
  */
-export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full" | "replaced";
+export type SignalingErrorCode = ErrorCode | "timeout" | "closed" | "queue_full" | "replaced" | "token_failed";
 
 export class SignalingError extends Error {
   override name = "SignalingError";

@@ -10,7 +10,7 @@ export interface WebSocketLike {
   onclose: ((event: { code: number }) => void) | null;
   onerror: ((event: unknown) => void) | null;
 }
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** `base` plus the room's path; http(s) becomes ws(s). */
 export function roomUrl(base: string, room?: string): string {

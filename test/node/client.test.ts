@@ -1,4 +1,6 @@
 /** The client SDK in Node, against the real server in workerd. */
+
+import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { SignalingClient, type SignalingClientOptions, type SignalingError } from "../../src/client/index.js";
@@ -19,8 +21,8 @@ afterAll(() => worker.dispose());
 /** Sockets the clients opened, newest last, so a test can cut one the way a network would. */
 const sockets: WebSocket[] = [];
 class RecordingWebSocket extends WebSocket {
-  constructor(url: string) {
-    super(url);
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols);
     sockets.push(this);
   }
 }
@@ -235,5 +237,61 @@ describe("SignalingClient reading frames", () => {
     expect(relays).toEqual([]);
     alice.close();
     await new Promise<void>((resolve) => noisy.close(() => resolve()));
+  });
+});
+
+describe("SignalingClient with join tokens", () => {
+  const secret = "a-secret-for-the-client-tests-0123456789";
+  let guarded: LocalWorker;
+  beforeAll(async () => {
+    guarded = await startLocalWorker({ vars: { AUTH_SECRET: secret } });
+  });
+  afterAll(() => guarded.dispose());
+
+  const mint = (sub: string, ttlSeconds: number) =>
+    new SignJWT({ room: "*" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(sub)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(new TextEncoder().encode(secret));
+
+  it("sends the token as a subprotocol, and asks the token function again before every reconnection", async () => {
+    const calls: number[] = [];
+    const alice = client("alice", freshRoom(), {
+      url: guarded.url,
+      token: async () => {
+        calls.push(Date.now());
+        return mint("alice", 60);
+      },
+    });
+    expect(await alice.connect()).toMatchObject({ type: "registered", peer_id: "alice" });
+    expect(sockets.at(-1)?.protocol).toBe("webrtc-signal");
+    sockets.at(-1)?.terminate();
+    await vi.waitFor(() => expect(calls.length).toBe(2), { timeout: 5_000 });
+    await vi.waitFor(() => expect(alice.state).toBe("open"), { timeout: 5_000 });
+  });
+
+  it("keeps retrying while the server refuses its token, and reports a token function that fails", async () => {
+    const errors: string[] = [];
+    let attempts = 0;
+    const bob = client("bob", freshRoom(), {
+      url: guarded.url,
+      token: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error("backend down");
+        return attempts === 2 ? mint("bob", -600) : mint("bob", 60);
+      },
+    });
+    bob.on("error", (e) => errors.push(e.code));
+    expect(await bob.connect()).toMatchObject({ type: "registered", peer_id: "bob" });
+    expect(errors).toContain("token_failed");
+    expect(attempts).toBe(3);
+  });
+
+  it("cannot get in without a token", async () => {
+    const carol = client("carol", freshRoom(), { url: guarded.url, connectTimeoutMs: 300 });
+    void carol.connect().catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(carol.state).not.toBe("open");
   });
 });
