@@ -35,6 +35,8 @@ export function memoryHost(options: MemoryHostOptions = {}) {
   const store = new MemoryReservationStore();
   const schedule: Array<number | undefined> = [];
   const connections: MemoryConn[] = [];
+  /** How often the room said it emptied. */
+  const emptied = { count: 0 };
   const pipeline = new Pipeline<MemoryConn>({
     codec: seedCodec,
     revisionStore: { load: () => 0, save: () => {} },
@@ -42,6 +44,7 @@ export function memoryHost(options: MemoryHostOptions = {}) {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     roomName: "r",
     now: () => clock.now,
+    onEmpty: () => emptied.count++,
     transport: {
       send: (c, text) => {
         if (c.closedWith !== undefined) return false;
@@ -84,5 +87,5 @@ export function memoryHost(options: MemoryHostOptions = {}) {
   const tick = (ms: number) => {
     clock.now += ms;
   };
-  return { pipeline, store, schedule, clock, connections, connect, send, register, tokenOf, tick };
+  return { pipeline, store, schedule, clock, connections, connect, send, register, tokenOf, tick, emptied };
 }

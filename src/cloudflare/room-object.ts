@@ -26,10 +26,19 @@ export class Peers extends DurableObject<Env> {
     super(ctx, env);
     // Answered by the runtime itself, so keepalives never wake the object or bill a request.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    const revisionStore = new SqliteRevisionStore(ctx.storage.sql);
+    const reservationStore = new SqliteReservationStore(ctx.storage.sql);
     this.#pipeline = new Pipeline({
       codec: seedCodec,
-      revisionStore: new SqliteRevisionStore(ctx.storage.sql),
-      reservationStore: new SqliteReservationStore(ctx.storage.sql),
+      revisionStore,
+      reservationStore,
+      // A room that empties leaves nothing behind: rooms opened by the thousand and left cost no storage.
+      onEmpty: () => {
+        if (!revisionStore.used && !reservationStore.used) return;
+        revisionStore.forget();
+        reservationStore.forget();
+        void ctx.storage.deleteAll();
+      },
       limits: readConfig(env).limits,
       transport: hibernationTransport(ctx),
       roomName: ctx.id.name ?? "",

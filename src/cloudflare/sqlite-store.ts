@@ -11,6 +11,16 @@ export class SqliteRevisionStore implements RevisionStore {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** Whether this object has touched its table since it woke (and so may have a row to delete). */
+  get used(): boolean {
+    return this.#ready;
+  }
+
+  /** The storage was deleted: the table is created again on next use. */
+  forget(): void {
+    this.#ready = false;
+  }
+
   load(): number {
     this.#ensureTable();
     const row = this.sql.exec<{ value: number }>("SELECT value FROM room_meta WHERE key = 'rev_ceiling'").toArray()[0];
@@ -37,6 +47,16 @@ export class SqliteReservationStore implements ReservationStore {
   #ready = false;
 
   constructor(private readonly sql: SqlStorage) {}
+
+  /** Whether the tables exist (one read of the schema per wake). */
+  get used(): boolean {
+    return this.#exists();
+  }
+
+  /** The storage was deleted: the tables are created again on next use. */
+  forget(): void {
+    this.#ready = false;
+  }
 
   load(): Array<Reservation & { count: number; bytes: number }> {
     if (!this.#exists()) return [];

@@ -25,6 +25,8 @@ export class Admission<C> {
   /** With a per-address cap: each connection's address, and how many each address holds. */
   readonly #addressOf = new Map<C, string>();
   readonly #perAddress = new Map<string, number>();
+  /** Connections already counted out, so that a close reported twice (closed here, then by the host) counts once. */
+  readonly #gone = new WeakSet<object>();
 
   constructor(private readonly options: AdmissionOptions<C>) {}
 
@@ -56,7 +58,14 @@ export class Admission<C> {
     this.#unregistered.delete(connection);
   }
 
+  /** How many connections the room holds, as counted here. */
+  get count(): number {
+    return this.#connections;
+  }
+
   closed(connection: C): void {
+    if (this.#gone.has(connection as object)) return;
+    this.#gone.add(connection as object);
     this.#connections = Math.max(0, this.#connections - 1);
     this.#unregistered.delete(connection);
     const address = this.#addressOf.get(connection);

@@ -70,6 +70,11 @@ export interface PipelineOptions<C> {
   /** For logs and the connection state; may be learned later from a restored connection (`restore`). */
   roomName: string;
   now?: () => number;
+  /**
+   * The room holds nothing any more (no connection, no peer, no id held): the host may delete its storage, so that
+   * rooms opened and left behind cost nothing. Called again each time the room empties.
+   */
+  onEmpty?: () => void;
 }
 
 export class Pipeline<C extends object> {
@@ -87,6 +92,7 @@ export class Pipeline<C extends object> {
   readonly #admission: Admission<C>;
   readonly #presenceBudget: PresenceBudget;
   readonly #wokeAt: number;
+  readonly #onEmpty: (() => void) | undefined;
   #messagesIn = 0;
   #messagesOut = 0;
 
@@ -106,6 +112,7 @@ export class Pipeline<C extends object> {
     this.#roomName = options.roomName;
     this.#now = options.now ?? Date.now;
     this.#wokeAt = this.#now();
+    this.#onEmpty = options.onEmpty;
     const clock = () => this.#moment ?? this.#now();
     this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), clock, options.limits.idleTimeoutMs);
     this.#room = new Room<C>({
@@ -275,6 +282,7 @@ export class Pipeline<C extends object> {
       const how = isGoodbye(code) ? "clean" : "dropped";
       this.#delivery.deliver(this.#room.leave(connection, how), connection);
       this.#reschedule();
+      this.#forgetIfEmpty();
     } catch (error) {
       this.#fail(connection, "close_failed", error);
     }
@@ -302,6 +310,7 @@ export class Pipeline<C extends object> {
       if (this.#wakeups.woke(this.#room.watcherCount)) out.push(...this.#room.sweep());
       this.#delivery.deliver(out);
       this.#reschedule();
+      this.#forgetIfEmpty();
     } catch (error) {
       this.#log("error", "alarm_failed", undefined, { error: describeError(error) });
     }
@@ -314,6 +323,12 @@ export class Pipeline<C extends object> {
       this.#records.set(connection, record);
     }
     return record;
+  }
+
+  #forgetIfEmpty(): void {
+    if (this.#admission.count > 0 || !this.#room.isEmpty) return;
+    this.#room.forget();
+    this.#onEmpty?.();
   }
 
   #reschedule(): void {

@@ -30,6 +30,15 @@ export class Revision {
     return this.#rev;
   }
 
+  /**
+   * The room emptied and its storage is being deleted: it starts again from nothing, which no one can tell, since
+   * no connection is left that saw a revision. The next change reserves a new ceiling.
+   */
+  reset(): void {
+    this.#rev = 0;
+    this.#ceiling = 0;
+  }
+
   next(): number {
     const rev = this.current() + 1;
     if (rev > this.#ceiling) {

@@ -57,6 +57,16 @@ export class Room<C> {
     return this.#watchers.size;
   }
 
+  /** No peer registered and no id held: nothing of the room is worth keeping. */
+  get isEmpty(): boolean {
+    return this.#byPeerId.size === 0 && this.#reservations.size === 0;
+  }
+
+  /** The room emptied and its storage is going: its revision starts again (see Revision.reset). */
+  forget(): void {
+    this.#revision.reset();
+  }
+
   /** The ids held for peers that dropped, and what their mailboxes keep. */
   reservationStats(): { count: number; messages: number; bytes: number } {
     const r = this.#reservations;

@@ -83,6 +83,21 @@ describe("presence churn", () => {
   });
 });
 
+describe("a room that empties", () => {
+  it("says so once nothing is left, not while an id is held, and then starts its revision again", () => {
+    const { register, pipeline, emptied, tick } = memoryHost({ limits: { resumeGraceMs: 1_000 } });
+    const alice = register("alice");
+    const bob = register("bob", { presence: true });
+    pipeline.closed(alice, 1006); // dropped: its id is held
+    pipeline.closed(bob, 1000);
+    expect(emptied.count).toBe(0);
+    tick(1_001);
+    pipeline.alarm();
+    expect(emptied.count).toBe(1);
+    expect(register("carol").last()).toMatchObject({ type: "registered", rev: 1 });
+  });
+});
+
 describe("stats", () => {
   it("counts what came in and went out since the room woke, and what that bills", () => {
     const { register, send, pipeline } = memoryHost();

@@ -16,7 +16,12 @@ function inventory(room: string) {
       .map((t) => t.name);
     const count = (table: string) =>
       tables.includes(table) ? state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n : 0;
-    return { sockets: state.getWebSockets().length, reservations: count("reservations"), mailbox: count("mailbox") };
+    return {
+      sockets: state.getWebSockets().length,
+      reservations: count("reservations"),
+      mailbox: count("mailbox"),
+      tables: tables.filter((name) => !name.startsWith("_cf_") && !name.startsWith("sqlite_")),
+    };
   });
 }
 
@@ -39,11 +44,35 @@ describe("churn", () => {
     await waitFor(() => anchor.received.some((m) => m.type === "error" && m.code === "undeliverable"), "undeliverable");
     anchor.close();
     await anchor.closed();
-    await expect.poll(() => inventory(room)).toEqual({ sockets: 0, reservations: 0, mailbox: 0 });
+    await expect.poll(() => inventory(room)).toEqual({ sockets: 0, reservations: 0, mailbox: 0, tables: [] });
 
     const full = await Promise.all(Array.from({ length: 50 }, (_, i) => registered(`final-${i}`, room)));
     expect(full).toHaveLength(50);
     const late = await wsConnect(`/rooms/${room}`);
     expect(await late.next()).toMatchObject({ type: "error", code: "room_full" });
   }, 60_000);
+});
+
+describe("a room that empties", () => {
+  // Found by an adversarial run: 2,000 rooms opened at 154/s left 2,000 SQLite databases behind, never deleted.
+  it("deletes its storage, and starts its revision again when it is next used", async () => {
+    const room = freshRoom("empties");
+    const alice = await registered("alice", room);
+    const bob = await registered("bob", room, { presence: true });
+    expect((await inventory(room)).tables).toContain("room_meta");
+    alice.close(1000);
+    bob.close(1000);
+    await Promise.all([alice.closed(), bob.closed()]);
+    await expect.poll(() => inventory(room)).toMatchObject({ sockets: 0, tables: [] });
+
+    // Used again at once: what it writes now is kept (a drop leaves a reservation) until it empties again.
+    const carol = await registered("carol", room);
+    expect(carol.received[0]).toMatchObject({ type: "registered", rev: 1 });
+    carol.close(4000, "dropped");
+    await carol.closed();
+    await expect.poll(() => inventory(room)).toMatchObject({ reservations: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the grace period
+    await runDurableObjectAlarm(stubOf(room));
+    await expect.poll(() => inventory(room)).toEqual({ sockets: 0, reservations: 0, mailbox: 0, tables: [] });
+  });
 });
