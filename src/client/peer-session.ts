@@ -22,7 +22,10 @@ export function isSessionSignal(data: unknown): data is SessionSignal {
 export interface PeerSessionOptions {
   signaling: SignalingClient;
   remotePeerId: string;
-  /** ICE servers; when omitted they are fetched from the server's `/ice-servers` (none if it has none). */
+  /**
+   * ICE servers; when omitted they are fetched from the server's `/ice-servers` (with the signaling client's join
+   * token), and fetched again before the TURN credentials in them run out.
+   */
   iceServers?: RTCIceServer[];
   /** Where `/ice-servers` lives; defaults to the signaling server's origin. */
   iceServersUrl?: string;
@@ -52,6 +55,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #closed = false;
   /** The negotiation steps, incoming signals and our own offers, in the order they arose. */
   #chain: Promise<void> = Promise.resolve();
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -100,12 +104,13 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   async #create(options: PeerSessionOptions): Promise<RTCPeerConnection> {
-    const iceServers =
-      options.iceServers ?? (await fetchIceServers(options.iceServersUrl ?? iceServersUrlOf(this.#signaling.url)));
+    const fetched = options.iceServers ? undefined : await this.#fetchIceServers(options);
+    const iceServers = options.iceServers ?? fetched?.iceServers ?? [];
     const Impl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     const pc = new Impl({ iceServers });
     this.#pc = pc;
     if (this.#closed) pc.close();
+    else if (fetched) this.#refreshIceServers(options, fetched.ttl);
     pc.onnegotiationneeded = () => {
       this.#serially(async () => {
         // The event was queued while stable, but a remote offer handled since would turn this offer into an
@@ -171,6 +176,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   #teardown(by: "local" | "remote"): void {
     this.#closed = true;
+    clearTimeout(this.#refreshTimer);
     const pc = this.#pc;
     if (pc) {
       pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
@@ -179,19 +185,58 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.emit("closed", { by });
   }
 
+  #fetchIceServers(options: PeerSessionOptions): Promise<IceServersAnswer> {
+    const url = options.iceServersUrl ?? iceServersUrlOf(this.#signaling.url);
+    return fetchIceServers(url, () => this.#signaling.joinToken());
+  }
+
+  /**
+   * TURN credentials expire (`ttl`): fetched again when four fifths of it has passed, and handed to the
+   * connection, which uses them for its next ICE gathering (a restart after a network change, say).
+   */
+  #refreshIceServers(options: PeerSessionOptions, ttlSeconds: number): void {
+    if (!(ttlSeconds > 0) || this.#closed) return;
+    const delay = Math.min(Math.max(ttlSeconds * 0.8, 5) * 1000, MAX_TIMER_MS);
+    this.#refreshTimer = setTimeout(async () => {
+      const next = await this.#fetchIceServers(options);
+      const pc = this.#pc;
+      if (this.#closed || !pc) return;
+      if (next.iceServers.length > 0) pc.setConfiguration({ ...pc.getConfiguration(), iceServers: next.iceServers });
+      this.#refreshIceServers(options, next.ttl);
+    }, delay);
+  }
+
   #fail(error: unknown): void {
     this.emit("error", error instanceof Error ? error : new Error(String(error)));
   }
 }
 
-async function fetchIceServers(url: string): Promise<RTCIceServer[]> {
+/** What `/ice-servers` answers. */
+export interface IceServersAnswer {
+  iceServers: RTCIceServer[];
+  /** Seconds until the credentials in them expire. */
+  ttl: number;
+}
+
+/** The longest a timer can wait (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** After a failed fetch, when to try again. */
+const RETRY_TTL_SECONDS = 60;
+
+/** The server's ICE servers, or none (retried a minute later) when they cannot be fetched. */
+export async function fetchIceServers(
+  url: string,
+  token: () => Promise<string | undefined> = async () => undefined,
+): Promise<IceServersAnswer> {
   try {
-    const response = await fetch(url);
-    if (!response.ok) return [];
-    const body = (await response.json()) as { iceServers?: RTCIceServer[] };
-    return Array.isArray(body.iceServers) ? body.iceServers : [];
+    const bearer = await token();
+    const response = await fetch(url, bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : undefined);
+    if (!response.ok) return { iceServers: [], ttl: RETRY_TTL_SECONDS };
+    const body = (await response.json()) as { iceServers?: RTCIceServer[]; ttl?: number };
+    const iceServers = Array.isArray(body.iceServers) ? body.iceServers : [];
+    return { iceServers, ttl: typeof body.ttl === "number" && body.ttl > 0 ? body.ttl : 0 };
   } catch {
-    return [];
+    return { iceServers: [], ttl: RETRY_TTL_SECONDS };
   }
 }
 

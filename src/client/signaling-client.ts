@@ -74,6 +74,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.#resumeToken;
   }
 
+  /** The join token from the `token` option (calling the function for a fresh one), for the server's HTTP routes. */
+  async joinToken(): Promise<string | undefined> {
+    const token = this.#options.token;
+    return typeof token === "function" ? await token() : token;
+  }
+
   get state(): ConnectionState {
     return this.#state;
   }
