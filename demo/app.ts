@@ -55,15 +55,47 @@ function saveSession(session: SavedSession): void {
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
 }
 
+const TOKEN_KEY = "webrtc-signal-demo-token";
+
+/**
+ * A join token given as `#token=<jwt>` (for a server with AUTH_SECRET or AUTH_JWKS): kept for this tab in
+ * sessionStorage and taken out of the address bar, so that it is not shared with a copied link.
+ */
+function takeToken(params: URLSearchParams): string | undefined {
+  const given = params.get("token");
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    params.delete("token");
+    history.replaceState(null, "", `${location.pathname}${location.search}${params.size ? `#${params}` : ""}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** The peer id a token binds its holder to (`sub`), to fill in the name; read, not verified (the server does). */
+function subjectOf(token: string | undefined): string | undefined {
+  try {
+    const payload = token?.split(".")[1];
+    if (!payload) return undefined;
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === "string" ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let joinToken: string | undefined;
+
 function init(): void {
   const params = new URLSearchParams(location.hash.slice(1));
+  joinToken = takeToken(params);
   const saved = savedSession();
   const room = params.get("room") ?? saved?.room ?? "lobby";
   // After a reload in the same room, the same name (and so the same peer id) joins again by itself.
   const again = saved !== undefined && saved.room === room && !params.has("name");
   $<HTMLInputElement>("#room").value = room;
   $<HTMLInputElement>("#name").value =
-    params.get("name") ?? saved?.name ?? `peer-${Math.random().toString(36).slice(2, 6)}`;
+    subjectOf(joinToken) ?? params.get("name") ?? saved?.name ?? `peer-${Math.random().toString(36).slice(2, 6)}`;
   $<HTMLFormElement>("#join").addEventListener("submit", (event) => {
     event.preventDefault();
     void join($<HTMLInputElement>("#room").value.trim(), $<HTMLInputElement>("#name").value.trim());
@@ -81,7 +113,14 @@ async function join(room: string, name: string): Promise<void> {
   }
   const saved = savedSession();
   const resumeToken = saved?.room === room && saved.name === name ? saved.token : undefined;
-  client = new SignalingClient({ url: location.origin, room, peerId: name, presence: true, resumeToken });
+  client = new SignalingClient({
+    url: location.origin,
+    room,
+    peerId: name,
+    presence: true,
+    resumeToken,
+    token: joinToken,
+  });
   window.demo.client = client;
   client.on("state", (state) => setBadge($("#status"), state, state === "open" ? "connected" : state));
   client.on("registered", (answer) => {
