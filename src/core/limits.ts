@@ -61,8 +61,8 @@ export interface Limits {
   /** Connections one address may hold in one room (`CF-Connecting-IP`); 0: no cap. */
   readonly maxConnectionsPerIp: number;
   /**
-   * Presence events (`peer_joined`, `peer_left`) the joins of one address may cause in a room, per second
-   * (a join is charged for its own event and its later leave's, to every watcher) ...
+   * Presence events (`peer_joined`, `peer_left`) the comings and goings of one address may cause in a room, per
+   * second (a leave is charged for its event and its join's, to every watcher; see presence-budget.ts) ...
    */
   readonly presenceFanoutPerSecond: number;
   /** ... and in a burst; past it `register` is answered `rate_limited` (a leave cannot be refused). */

@@ -280,6 +280,7 @@ export class Pipeline<C extends object> {
       // A dropped network (1006) is routine; anything else worth a line is the client's own code.
       if (isAbruptCloseCode(code)) this.#log("debug", "socket_dropped", connection, { code });
       const how = isGoodbye(code) ? "clean" : "dropped";
+      this.#chargePresence(connection);
       this.#delivery.deliver(this.#room.leave(connection, how), connection);
       this.#reschedule();
       this.#forgetIfEmpty();
@@ -292,6 +293,7 @@ export class Pipeline<C extends object> {
   failed(connection: C, error: unknown): void {
     try {
       this.#log("debug", "socket_error", connection, { error: describeError(error) });
+      this.#chargePresence(connection);
       this.#delivery.deliver(this.#room.leave(connection, "dropped"), connection);
       this.#reschedule();
     } catch (failure) {
@@ -323,6 +325,14 @@ export class Pipeline<C extends object> {
       this.#records.set(connection, record);
     }
     return record;
+  }
+
+  /** A registered peer is leaving: its address pays for the presence events of its stay (see presence-budget.ts). */
+  #chargePresence(connection: C): void {
+    if (!this.#room.registrationOf(connection) || this.#room.watcherCount === 0) return;
+    const record = this.#recordOf(connection);
+    const cost = this.#presenceBudget.cycleCost(this.#room.watcherCount);
+    this.#presenceBudget.charge(record.address, cost, this.#moment ?? this.#now());
   }
 
   #forgetIfEmpty(): void {
@@ -370,9 +380,9 @@ export class Pipeline<C extends object> {
     if (record.subject !== undefined && peerId !== record.subject) {
       return { code: "forbidden", text: `this connection's token lets it register only as "${record.subject}"` };
     }
-    const cost = this.#presenceBudget.costOf(this.#room.watcherCount);
-    if (!this.#presenceBudget.take(record.address, cost, now)) {
-      const wait = this.#presenceBudget.waitFor(record.address, cost);
+    const cost = this.#presenceBudget.cycleCost(this.#room.watcherCount);
+    if (!this.#presenceBudget.allows(record.address, cost, now)) {
+      const wait = this.#presenceBudget.waitFor(record.address, cost, now);
       const text = `joins from this address are arriving faster than this room's ${this.#room.watcherCount} presence watchers should be told; try again in ${wait} s`;
       return { code: "rate_limited", text };
     }

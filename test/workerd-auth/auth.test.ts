@@ -93,6 +93,27 @@ describe("join tokens", () => {
     await expectRefused(await upgrade(`/rooms/vault?token=${await mint({ room: 7 })}`), 401, "unauthorized", /room/);
   });
 
+  // Room enumeration: a token for one room must not tell which other rooms exist or who is in them.
+  it("answers the same for a busy room and an unused one the token does not grant", async () => {
+    const busy = freshRoom("busy");
+    const holder = await wsConnect(`/rooms/${busy}?token=${await mint({ room: busy })}`, {
+      "CF-Connecting-IP": address(),
+    });
+    holder.send({ type: "register", peer_id: "alice" });
+    await holder.next();
+    const token = await mint({ room: "lobby" });
+    const answers = await Promise.all(
+      [busy, freshRoom("unused")].map(async (room) => {
+        const response = await upgrade(`/rooms/${room}?token=${token}`);
+        const body = (await response.json()) as { error: string };
+        return { status: response.status, body: { ...body, error: body.error.replace(room, "<room>") } };
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]?.status).toBe(403);
+    expect((await fetchWorker("/rooms")).status).toBe(404);
+  });
+
   it("accepts public-key tokens from AUTH_JWKS", async () => {
     accept(await upgrade(`/rooms/lobby?token=${await mint({ key: "es256" })}`));
   });
