@@ -25,6 +25,7 @@ interface RouteContext {
 
 /** The first route whose `match` holds answers; anything else is a static asset or a JSON 404. */
 const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response }> = [
+  { match: (c) => c.request.method === "OPTIONS" && !c.upgrade, handle: preflight },
   { match: (c) => c.pathname === "/health", handle: health },
   { match: (c) => c.pathname === "/ice-servers", handle: iceServers },
   { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
@@ -83,6 +84,21 @@ function withCors({ request, config, upgrade }: RouteContext, response: Response
   headers.set("access-control-allow-origin", allow);
   if (config.allowedOrigins) headers.append("vary", "Origin");
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * A browser asks before a cross-origin GET that carries `Authorization` (a join token for `/ice-servers`). The
+ * origin was checked already; `withCors` names it.
+ */
+function preflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-methods": "GET, HEAD, OPTIONS",
+      "access-control-allow-headers": "Authorization",
+      "access-control-max-age": "86400",
+    },
+  });
 }
 
 function health({ config }: RouteContext): Response {

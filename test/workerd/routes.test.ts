@@ -18,6 +18,16 @@ describe("HTTP routes", () => {
     expect(await response.json()).toEqual({ iceServers: [{ urls: "stun:stun.cloudflare.com:3478" }], ttl: 86_400 });
   });
 
+  it("answers a CORS preflight, so that a page elsewhere can send its token to /ice-servers", async () => {
+    const response = await get("/ice-servers", {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example.com", "Access-Control-Request-Headers": "authorization" },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-headers")).toBe("Authorization");
+  });
+
   it("has no admin route unless ADMIN_TOKEN is set", async () => {
     const response = await get("/rooms/lobby/stats", { headers: { Authorization: "Bearer anything" } });
     expect(response.status).toBe(404);
