@@ -45,7 +45,11 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     script,
     compatibilityDate: wranglerCompatibilityDate(),
     compatibilityFlags: wranglerCompatibilityFlags(),
-    durableObjects: { Peers: { className: options.className ?? "Peers", useSQLite: true } },
+    durableObjects: {
+      Peers: { className: options.className ?? "Peers", useSQLite: true },
+      // The project's own Worker also serves y-webrtc; a benchmark's entry has only its Peers.
+      ...(options.entry ? {} : { Topics: { className: "Topics", useSQLite: true } }),
+    },
     bindings: options.vars ?? {},
     host: "127.0.0.1",
     port: options.port ?? 0,

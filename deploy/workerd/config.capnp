@@ -20,6 +20,7 @@ const signal :Workerd.Worker = (
   compatibilityFlags = ["no_web_socket_compression"],
   bindings = [
     (name = "Peers", durableObjectNamespace = "Peers"),
+    (name = "Topics", durableObjectNamespace = "Topics"),
     (name = "ASSETS", service = "assets"),
     # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
     # same name; an unset variable binds null, which means the default.
@@ -53,8 +54,12 @@ const signal :Workerd.Worker = (
     (name = "TURN_KEY_API_TOKEN", fromEnvironment = "TURN_KEY_API_TOKEN"),
     (name = "NEW_CONNECTIONS_PER_IP_PER_MINUTE", fromEnvironment = "NEW_CONNECTIONS_PER_IP_PER_MINUTE"),
     (name = "ADMIN_TOKEN", fromEnvironment = "ADMIN_TOKEN"),
+    (name = "ENDPOINTS", fromEnvironment = "ENDPOINTS"),
   ],
-  durableObjectNamespaces = [(className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true)],
+  durableObjectNamespaces = [
+    (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),
+    (className = "Topics", uniqueKey = "webrtc-signal-Topics", enableSql = true),
+  ],
   durableObjectStorage = (localDisk = "data"),
 );
 

@@ -5,6 +5,8 @@
 declare namespace Cloudflare {
   interface Env {
     Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
+    /** y-webrtc's signaling: one object per namespace of topics. */
+    Topics: DurableObjectNamespace<import("./topics-object.js").Topics>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
@@ -13,7 +15,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
-    durableNamespaces: "Peers";
+    durableNamespaces: "Peers" | "Topics";
   }
 }
 interface Env extends Cloudflare.Env {}

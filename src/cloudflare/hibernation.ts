@@ -6,12 +6,12 @@ import { isAbruptCloseCode, isSendableCloseCode } from "../core/close-codes.js";
 import { type ConnectionState, parseConnectionState } from "../core/connection-state.js";
 import type { Transport } from "../core/pipeline.js";
 
-/** The pipeline's view of the object's sockets. */
-export function hibernationTransport(ctx: DurableObjectState): Transport<WebSocket> {
+/** The pipeline's view of the object's sockets; `S` is what each socket's attachment holds. */
+export function hibernationTransport<S = ConnectionState>(ctx: DurableObjectState): Transport<WebSocket, S> {
   return {
     send: sendQuietly,
     close: closeQuietly,
-    save: writeConnectionState,
+    save: (ws, state) => ws.serializeAttachment(state),
     countConnections: () => ctx.getWebSockets().length,
     lastAutoResponse: (ws) => ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime(),
     schedule: (at) => {
@@ -46,11 +46,6 @@ export function closeQuietly(ws: Pick<WebSocket, "close">, code: number, reason:
   } catch {
     // Already closed: nothing to answer.
   }
-}
-
-/** Kept in the attachment, which the runtime caps at 16 KiB (see MAX_CONNECTION_STATE_BYTES). */
-export function writeConnectionState(ws: WebSocket, state: ConnectionState): void {
-  ws.serializeAttachment(state);
 }
 
 /** The state a socket carries, or undefined when it has none or one this version cannot read. */

@@ -2,7 +2,7 @@
  * The Worker: routes each request, does every check that needs no room state before waking a Durable Object, and
  * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
  */
-import { type Config, ConfigError, readConfig } from "../core/config.js";
+import { type Config, ConfigError, type Endpoint, readConfig } from "../core/config.js";
 import { ConnectionRateLimiter } from "../core/connection-rate.js";
 import { roomAllowed } from "../core/join-claims.js";
 import { MAX_ROOM_NAME_LENGTH } from "../core/limits.js";
@@ -13,6 +13,7 @@ import { iceServersFor } from "./ice-servers.js";
 import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
 
 export { Peers } from "./room-object.js";
+export { Topics } from "./topics-object.js";
 
 interface RouteContext {
   request: Request;
@@ -31,6 +32,11 @@ const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): 
   { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
   { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => joinRoom(c, DEFAULT_ROOM) },
   { match: (c) => c.pathname.startsWith("/rooms/"), handle: (c) => joinRoom(c, safeDecode(c.pathname.slice(7))) },
+  { match: (c) => c.pathname === "/y-webrtc", handle: (c) => joinTopics(c, DEFAULT_ROOM) },
+  {
+    match: (c) => c.pathname.startsWith("/y-webrtc/"),
+    handle: (c) => joinTopics(c, safeDecode(c.pathname.slice("/y-webrtc/".length))),
+  },
 ];
 
 export default {
@@ -131,7 +137,31 @@ async function roomStats({ request, env, config, pathname }: RouteContext): Prom
 }
 
 async function joinRoom(context: RouteContext, room: string): Promise<Response> {
+  return connect(context, "seed", room, (env) => env.Peers.get(env.Peers.idFromName(room)));
+}
+
+/**
+ * y-webrtc: `signaling: ["wss://<host>/y-webrtc/<namespace>"]`. One object per namespace holds all its topics; a
+ * join token's `room` claim names the namespace, and comes as `?token=` (y-webrtc opens the URL as given).
+ */
+async function joinTopics(context: RouteContext, namespace: string): Promise<Response> {
+  return connect(context, "y-webrtc", namespace, (env) => env.Topics.get(env.Topics.idFromName(namespace)));
+}
+
+/**
+ * Every check a connection passes before it reaches its object: the name, the upgrade, the subprotocol, new
+ * connections per address, the join token and its room; then what the Worker learned goes on in headers.
+ */
+async function connect(
+  context: RouteContext,
+  endpoint: Endpoint,
+  room: string,
+  stubOf: (env: Env) => { fetch(request: Request): Promise<Response> },
+): Promise<Response> {
   const { request, env, config, upgrade, url } = context;
+  if (!config.endpoints.has(endpoint)) {
+    return jsonError(404, "endpoint_disabled", `the ${endpoint} endpoint is switched off here (ENDPOINTS)`);
+  }
   if (!isValidRoomName(room)) return invalidRoom();
   if (!upgrade) {
     return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
@@ -159,9 +189,7 @@ async function joinRoom(context: RouteContext, room: string): Promise<Response> 
   if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
   const forwardUrl = new URL(url);
   forwardUrl.searchParams.delete("token");
-  const response = await env.Peers.get(env.Peers.idFromName(room)).fetch(
-    new Request(forwardUrl, { method: "GET", headers }),
-  );
+  const response = await stubOf(env).fetch(new Request(forwardUrl, { method: "GET", headers }));
   if (response.status !== 101 || !offeredProtocols(request).includes(SUBPROTOCOL)) return response;
   // A client that offers subprotocols fails unless one is named; never the bearer one (it is the token).
   return new Response(null, {
@@ -223,7 +251,11 @@ function invalidRoom(): Response {
 }
 
 function notFound(pathname: string): Response {
-  return jsonError(404, "not_found", `no route for ${pathname}: connect a WebSocket to / or /rooms/<name>`);
+  return jsonError(
+    404,
+    "not_found",
+    `no route for ${pathname}: connect a WebSocket to / or /rooms/<name> (or /y-webrtc/<namespace> for y-webrtc)`,
+  );
 }
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */

@@ -79,7 +79,10 @@ describe("readConfig", () => {
       turn: undefined,
       connectionsPerIpPerMinute: 0,
       adminToken: undefined,
+      endpoints: new Set(["seed", "y-webrtc"]),
     });
+    expect(readConfig({ ENDPOINTS: "seed" }).endpoints).toEqual(new Set(["seed"]));
+    expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(/ENDPOINTS must list some of seed, y-webrtc/);
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
   });
@@ -116,6 +119,7 @@ describe("readConfig", () => {
       "TURN_KEY_API_TOKEN",
       "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
       "ADMIN_TOKEN",
+      "ENDPOINTS",
     ]);
   });
 });

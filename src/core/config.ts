@@ -25,7 +25,13 @@ export interface Config {
   readonly connectionsPerIpPerMinute: number;
   /** The bearer token of the admin routes; undefined: they do not exist. */
   readonly adminToken: string | undefined;
+  /** The wire protocols this server speaks (`ENDPOINTS`); all by default. */
+  readonly endpoints: ReadonlySet<Endpoint>;
 }
+
+/** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
+export const ENDPOINTS = ["seed", "y-webrtc"] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** How join tokens (JWT) are verified: an HS256 secret, public keys, or both. */
 export interface AuthConfig {
@@ -63,6 +69,7 @@ export const SETTING_NAMES: readonly string[] = [
   "TURN_KEY_API_TOKEN",
   "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
   "ADMIN_TOKEN",
+  "ENDPOINTS",
 ];
 
 export class ConfigError extends Error {
@@ -80,7 +87,23 @@ export function readConfig(vars: Settings): Config {
     turn: readTurn(vars),
     connectionsPerIpPerMinute: readWholeNumber(vars, "NEW_CONNECTIONS_PER_IP_PER_MINUTE", 0, 1_000_000, 0),
     adminToken: readText(vars, "ADMIN_TOKEN"),
+    endpoints: readEndpoints(vars),
   };
+}
+
+/** `ENDPOINTS`: the protocols to serve, comma-separated (`seed,y-webrtc`); unset serves them all. */
+export function readEndpoints(vars: Settings): ReadonlySet<Endpoint> {
+  const raw = readText(vars, "ENDPOINTS");
+  if (raw === undefined) return new Set(ENDPOINTS);
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  const unknown = names.find((name) => !(ENDPOINTS as readonly string[]).includes(name));
+  if (unknown !== undefined) {
+    throw new ConfigError(`ENDPOINTS must list some of ${ENDPOINTS.join(", ")}, got ${JSON.stringify(unknown)}`);
+  }
+  return new Set(names as Endpoint[]);
 }
 
 function readText(vars: Settings, name: string): string | undefined {

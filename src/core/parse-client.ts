@@ -168,7 +168,7 @@ function describePeerId(field: string, value: unknown): string {
  * The UTF-8 length of `text`, or a lower bound of it when that is enough to know it is within `limit`: every
  * UTF-16 unit encodes to 1 to 3 bytes, so a typical message is decided without encoding it.
  */
-function utf8Length(text: string, limit: number): number {
+export function utf8Length(text: string, limit: number): number {
   if (text.length * 3 <= limit) return text.length;
   return new TextEncoder().encode(text).length;
 }

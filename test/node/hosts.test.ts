@@ -7,6 +7,7 @@ import { type DevServer, type NpmServerKind, startNpmServer } from "../../tools/
 import { closeAll, freshRoom, register } from "../../tools/test-socket.js";
 import { connectWs } from "../../tools/ws-node.js";
 import { conformance } from "../conformance/suite.js";
+import { yWebrtcConformance } from "../conformance/y-webrtc-suite.js";
 
 const HOSTS: NpmServerKind[] = ["npm start", "npm run serve"];
 
@@ -20,7 +21,9 @@ describe.each(HOSTS)("%s", (kind) => {
     await server?.stop();
   });
 
-  conformance(kind, { connect: (path) => connectWs(`${server.wsUrl}${path}`), ordersBursts: true });
+  const host = { connect: (path: string) => connectWs(`${server.wsUrl}${path}`), ordersBursts: true };
+  conformance(kind, host);
+  yWebrtcConformance(kind, host);
 
   it("serves the demo page, health and ICE servers", async () => {
     const page = await fetch(`${server.url}/`);

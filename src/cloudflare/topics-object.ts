@@ -1,0 +1,73 @@
+/**
+ * The Durable Object of y-webrtc's signaling: one per namespace, holding every topic (shared document) of the pages
+ * that connect to it, since one y-webrtc client socket carries all the rooms of its page. A forwarding shell like
+ * room-object.ts: each socket's attachment holds its topics, and the constructor rebuilds them after a wake.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { readConfig } from "../core/config.js";
+import { describeError, logEvent } from "../core/log.js";
+import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
+import { parseTopicState, type TopicConnectionState, TopicPipeline } from "../core/topic-pipeline.js";
+import { closeQuietly, hibernationTransport } from "./hibernation.js";
+import { ADDRESS_HEADER } from "./room-object.js";
+
+export class Topics extends DurableObject<Env> {
+  readonly #pipeline: TopicPipeline<WebSocket>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // y-webrtc's keepalive is the same text as the seed protocol's: answered without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    this.#pipeline = new TopicPipeline({
+      limits: readConfig(env).limits,
+      transport: hibernationTransport<TopicConnectionState>(ctx),
+      namespace: ctx.id.name ?? "",
+    });
+    for (const ws of ctx.getWebSockets()) this.#pipeline.restore(ws, parseTopicState(ws.deserializeAttachment()));
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const address = request.headers.get(ADDRESS_HEADER) ?? "";
+      const refusal = this.#pipeline.admit(address);
+      if (refusal?.kind === "http") {
+        const { status, code, error } = refusal;
+        return Response.json({ ok: false, code, error }, { status, headers: { "retry-after": "60" } });
+      }
+      const { 0: client, 1: server } = new WebSocketPair();
+      if (refusal) {
+        server.accept();
+        server.send(refusal.frame);
+        server.close(refusal.code, refusal.reason);
+      } else {
+        this.ctx.acceptWebSocket(server);
+        this.#pipeline.open(server, { address });
+      }
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (error) {
+      logEvent("error", "upgrade_failed", { namespace: this.#pipeline.namespace, error: describeError(error) });
+      return Response.json(
+        { ok: false, code: "internal_error", error: "could not open the connection" },
+        { status: 500 },
+      );
+    }
+  }
+
+  /** For the admin route, over RPC. */
+  stats(): Record<string, number | string> {
+    return this.#pipeline.stats();
+  }
+
+  override webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): void {
+    this.#pipeline.message(ws, frame);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.#pipeline.closed(ws);
+    closeQuietly(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    this.#pipeline.failed(ws, error);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * y-webrtc's signaling protocol (y-webrtc 10, bin/server.js) <-> topic commands and events. `subscribe` and
+ * `unsubscribe` carry `topics`; `publish` carries `topic` and whatever else the client put in it, which goes to every
+ * subscriber as it came, with `clients` (the number of receivers) added. `{"type":"ping"}` is answered
+ * `{"type":"pong"}`, by the runtime itself when the text is exact.
+ *
+ * Where the original crashes or stays silent (a frame that is not JSON, say), this answers
+ * `{"type":"error","code":...,"error":...}`, which y-webrtc's client ignores like any type it does not know.
+ */
+import type { Limits } from "../limits.js";
+import { nestsDeeperThan, utf8Length } from "../parse-client.js";
+import { PONG_TEXT } from "../protocol.js";
+import { MAX_TOPIC_LENGTH, type TopicCommand, type TopicErrorCode, type TopicEvent, topicError } from "../topics.js";
+
+export type TopicDecoded = { ok: true; command: TopicCommand } | { ok: false; error: TopicEvent };
+
+export function decodeYWebrtc(
+  frame: string | ArrayBuffer,
+  limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">,
+): TopicDecoded {
+  if (typeof frame !== "string") return fail("binary_not_supported", "binary frames are not supported: send JSON text");
+  const bytes = utf8Length(frame, limits.maxMessageBytes);
+  if (bytes > limits.maxMessageBytes) {
+    return fail("message_too_large", `message is ${bytes} bytes, over the limit of ${limits.maxMessageBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch (e) {
+    return fail("invalid_json", `message is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail("invalid_message", "message must be a JSON object");
+  }
+  if (nestsDeeperThan(value, limits.maxJsonDepth)) {
+    return fail("invalid_message", `message nests deeper than the limit of ${limits.maxJsonDepth} objects and arrays`);
+  }
+  const message = value as Record<string, unknown>;
+  switch (message.type) {
+    case "subscribe":
+    case "unsubscribe": {
+      const topics = readTopics(message.topics);
+      if (typeof topics === "string") return fail("invalid_message", topics);
+      return { ok: true, command: { type: message.type, topics } };
+    }
+    case "publish": {
+      const topic = message.topic;
+      // The original ignores a publish without a topic; an empty topic is none.
+      if (typeof topic !== "string" || topic === "") return fail("invalid_message", 'publish needs a string "topic"');
+      if (topic.length > MAX_TOPIC_LENGTH) return fail("invalid_message", describeLongTopic(topic));
+      return { ok: true, command: { type: "publish", topic, message } };
+    }
+    case "ping":
+      return { ok: true, command: { type: "ping" } };
+    default:
+      return fail("unknown_type", "expected subscribe, unsubscribe, publish or ping");
+  }
+}
+
+export function encodeYWebrtc(event: TopicEvent): string {
+  switch (event.type) {
+    case "publish":
+      return JSON.stringify({ ...event.message, clients: event.clients });
+    case "pong":
+      return PONG_TEXT;
+    case "error":
+      return JSON.stringify({ type: "error", code: event.code, error: event.message });
+  }
+}
+
+/** `topics`: an array; entries that are not strings are skipped, as the original does; too long ones refused. */
+function readTopics(raw: unknown): string[] | string {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) return '"topics" must be an array of strings';
+  const topics = raw.filter((t): t is string => typeof t === "string" && t !== "");
+  const long = topics.find((t) => t.length > MAX_TOPIC_LENGTH);
+  return long === undefined ? topics : describeLongTopic(long);
+}
+
+function describeLongTopic(topic: string): string {
+  return `a topic is at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
+}
+
+function fail(code: TopicErrorCode, message: string): TopicDecoded {
+  return { ok: false, error: topicError(code, message) };
+}

@@ -1,0 +1,72 @@
+/**
+ * y-webrtc's signaling protocol, written once and run on every host like suite.ts: what y-webrtc's client relies
+ * on (publish to every subscriber with `clients`, the exact pong), and bad frames answered, never a crash.
+ */
+import { describe, expect, it } from "vitest";
+import { freshRoom, type TestSocket } from "../../tools/test-socket.js";
+import type { Host } from "./suite.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: y-webrtc's messages are whatever its clients publish
+type Frame = any;
+
+export function yWebrtcConformance(hostName: string, host: Host): void {
+  const open = async (namespace: string) => (await host.connect(`/y-webrtc/${namespace}`)) as TestSocket<Frame>;
+  /** Subscribes, then pings: the pong says the subscription is in place (y-webrtc has no acknowledgement). */
+  const subscribed = async (namespace: string, topics: string[]) => {
+    const socket = await open(namespace);
+    socket.send({ type: "subscribe", topics });
+    socket.sendRaw('{"type":"ping"}');
+    expect(await socket.next()).toEqual({ type: "pong" });
+    return socket;
+  };
+
+  describe(`y-webrtc conformance on ${hostName}`, () => {
+    it("publishes to every subscriber of a topic, the publisher included, adding clients", async () => {
+      const ns = freshRoom("yw");
+      const [a, b, c] = await Promise.all([
+        subscribed(ns, ["doc"]),
+        subscribed(ns, ["doc"]),
+        subscribed(ns, ["another"]),
+      ]);
+      const message = { type: "publish", topic: "doc", data: { type: "announce", from: "peer-a" } };
+      a.send(message);
+      expect(await a.next()).toEqual({ ...message, clients: 2 });
+      expect(await b.next()).toEqual({ ...message, clients: 2 });
+      c.sendRaw('{"type":"ping"}');
+      expect(await c.next()).toEqual({ type: "pong" });
+    });
+
+    it("keeps namespaces apart", async () => {
+      const [a, b] = await Promise.all([subscribed(freshRoom("yw"), ["doc"]), subscribed(freshRoom("yw"), ["doc"])]);
+      a.send({ type: "publish", topic: "doc", data: 1 });
+      expect(await a.next()).toMatchObject({ data: 1, clients: 1 });
+      b.sendRaw('{"type":"ping"}');
+      expect(await b.next()).toEqual({ type: "pong" });
+    });
+
+    it("stops delivering a topic after unsubscribe, and after the subscriber leaves", async () => {
+      const ns = freshRoom("yw");
+      const [a, b, c] = await Promise.all([subscribed(ns, ["doc"]), subscribed(ns, ["doc"]), subscribed(ns, ["doc"])]);
+      b.send({ type: "unsubscribe", topics: ["doc"] });
+      c.close();
+      await c.closed();
+      // The leave is seen by the room asynchronously: publish until the count says it has been.
+      for (let i = 0; i < 50; i++) {
+        a.send({ type: "publish", topic: "doc", data: i });
+        const got = await a.next();
+        if (got.clients === 1) return expect(b.received.filter((m: Frame) => m.type === "publish")).toEqual([]);
+      }
+      throw new Error("the publisher never became the topic's only subscriber");
+    });
+
+    it("answers bad frames with an error the client ignores, and keeps the connection", async () => {
+      const socket = await open(freshRoom("yw"));
+      for (const frame of ["not json", "[]", '{"type":"publish"}', '{"type":"subscribe","topics":"doc"}']) {
+        socket.sendRaw(frame);
+        expect(await socket.next()).toMatchObject({ type: "error", code: expect.any(String) });
+      }
+      socket.sendRaw('{"type":"ping"}');
+      expect(await socket.next()).toEqual({ type: "pong" });
+    });
+  });
+}
