@@ -77,6 +77,26 @@ export const SERVERS: ServerSpec[] = [
       ),
   },
   {
+    id: "serve-y-webrtc",
+    label: "this project's y-webrtc endpoint (npm run serve)",
+    protocol: "y-webrtc",
+    hasLimits: true,
+    start: (port, vars, cpu) =>
+      launch(
+        cpu,
+        "node",
+        [...tsx, `${root}deploy/workerd/serve.ts`],
+        /Ready on http/,
+        `ws://127.0.0.1:${port}/y-webrtc/bench`,
+        {
+          ...vars,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
+        },
+      ),
+  },
+  {
     id: "control-do",
     label: "control: minimal DO relay (workerd direct)",
     protocol: "seed",
