@@ -42,7 +42,8 @@ export default defineConfig({
         NEW_CONNECTIONS_PER_IP_PER_MINUTE: "20",
       }),
       // A server that only lets pages of one origin in.
-      workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com" }),
+      // ... and that serves the seed protocol only.
+      workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com", ENDPOINTS: "seed" }),
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
       workerd("workerd-strict", { RATE_LIMIT_PER_SECOND: "20", RATE_LIMIT_BURST: "20", RATE_LIMIT_ABUSE_SECONDS: "1" }),
       { test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 90_000 } },

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-// This project runs with ALLOWED_ORIGINS = "https://app.example.com" (see vitest.config.ts).
+// This project runs with ALLOWED_ORIGINS = "https://app.example.com" and ENDPOINTS = "seed" (see vitest.config.ts).
 const get = (path: string, headers: Record<string, string> = {}) =>
   exports.default.fetch(`http://signal.test${path}`, { headers });
 const upgrade = (origin?: string) =>
@@ -30,5 +30,13 @@ describe("ALLOWED_ORIGINS", () => {
     expect(allowed.headers.get("vary")).toContain("Origin");
     expect((await get("/ice-servers", { Origin: "https://evil.example" })).status).toBe(403);
     expect((await get("/health")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("ENDPOINTS", () => {
+  it("answers an endpoint that is switched off with 404 endpoint_disabled, saying which setting", async () => {
+    const response = await get("/y-webrtc/ns", { Upgrade: "websocket" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ ok: false, code: "endpoint_disabled", error: /ENDPOINTS/ });
   });
 });
