@@ -48,7 +48,12 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     durableObjects: {
       Peers: { className: options.className ?? "Peers", useSQLite: true },
       // The project's own Worker also serves y-webrtc; a benchmark's entry has only its Peers.
-      ...(options.entry ? {} : { Topics: { className: "Topics", useSQLite: true } }),
+      ...(options.entry
+        ? {}
+        : {
+            Topics: { className: "Topics", useSQLite: true },
+            PeerjsRooms: { className: "PeerjsRooms", useSQLite: true },
+          }),
     },
     bindings: options.vars ?? {},
     host: "127.0.0.1",

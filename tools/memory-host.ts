@@ -2,6 +2,7 @@
  * The pipeline over connections that are plain objects, for tests of the core: every frame sent is parsed back
  * into `sent`, closes and saved state are recorded, and time is a number the test moves.
  */
+import type { Codec } from "../src/core/codec.js";
 import { seedCodec } from "../src/core/codecs/seed.js";
 import type { ConnectionState } from "../src/core/connection-state.js";
 import { DEFAULT_LIMITS, type Limits } from "../src/core/limits.js";
@@ -26,6 +27,8 @@ export class MemoryConn {
 
 export interface MemoryHostOptions {
   limits?: Partial<Limits>;
+  /** The wire protocol; the seed protocol's by default. */
+  codec?: Codec;
   startAt?: number;
   transport?: Partial<Transport<MemoryConn>>;
 }
@@ -38,7 +41,7 @@ export function memoryHost(options: MemoryHostOptions = {}) {
   /** How often the room said it emptied. */
   const emptied = { count: 0 };
   const pipeline = new Pipeline<MemoryConn>({
-    codec: seedCodec,
+    codec: options.codec ?? seedCodec,
     revisionStore: { load: () => 0, save: () => {} },
     reservationStore: store,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

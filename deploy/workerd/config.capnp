@@ -21,6 +21,7 @@ const signal :Workerd.Worker = (
   bindings = [
     (name = "Peers", durableObjectNamespace = "Peers"),
     (name = "Topics", durableObjectNamespace = "Topics"),
+    (name = "PeerjsRooms", durableObjectNamespace = "PeerjsRooms"),
     (name = "ASSETS", service = "assets"),
     # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
     # same name; an unset variable binds null, which means the default.
@@ -55,10 +56,12 @@ const signal :Workerd.Worker = (
     (name = "NEW_CONNECTIONS_PER_IP_PER_MINUTE", fromEnvironment = "NEW_CONNECTIONS_PER_IP_PER_MINUTE"),
     (name = "ADMIN_TOKEN", fromEnvironment = "ADMIN_TOKEN"),
     (name = "ENDPOINTS", fromEnvironment = "ENDPOINTS"),
+    (name = "PEERJS_ALLOW_DISCOVERY", fromEnvironment = "PEERJS_ALLOW_DISCOVERY"),
   ],
   durableObjectNamespaces = [
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),
     (className = "Topics", uniqueKey = "webrtc-signal-Topics", enableSql = true),
+    (className = "PeerjsRooms", uniqueKey = "webrtc-signal-PeerjsRooms", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "data"),
 );

@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
     /** y-webrtc's signaling: one object per namespace of topics. */
     Topics: DurableObjectNamespace<import("./topics-object.js").Topics>;
+    /** PeerJS clients: one object per key. */
+    PeerjsRooms: DurableObjectNamespace<import("./room-object.js").PeerjsRooms>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
@@ -15,7 +17,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
-    durableNamespaces: "Peers" | "Topics";
+    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms";
   }
 }
 interface Env extends Cloudflare.Env {}

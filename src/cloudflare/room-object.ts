@@ -1,9 +1,21 @@
 /**
- * The Durable Object: one per room, a thin shell that forwards every entry point of the WebSocket Hibernation API
- * to the core's pipeline. Nothing lives only in memory: each socket's attachment holds its registration, and the
- * constructor rebuilds the room from `ctx.getWebSockets()` whenever the object wakes or starts after an eviction.
+ * The Durable Objects of rooms: one per room, a thin shell that forwards every entry point of the WebSocket
+ * Hibernation API to the core's pipeline. Nothing lives only in memory: each socket's attachment holds its
+ * registration, and the constructor rebuilds the room from `ctx.getWebSockets()` whenever the object wakes or starts
+ * after an eviction. `Peers` speaks the seed protocol; `PeerjsRooms` PeerJS's, whose keepalive needs its own
+ * auto-response pair (one per object).
  */
 import { DurableObject } from "cloudflare:workers";
+import type { Codec } from "../core/codec.js";
+import {
+  fromRoomId,
+  isPeerjsId,
+  PEERJS_ERRORS,
+  PEERJS_HEARTBEAT,
+  peerjsCodec,
+  peerjsError,
+  toRoomId,
+} from "../core/codecs/peerjs.js";
 import { seedCodec } from "../core/codecs/seed.js";
 import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
@@ -19,17 +31,17 @@ import { SqliteReservationStore, SqliteRevisionStore } from "./sqlite-store.js";
 export const ADDRESS_HEADER = "x-signal-address";
 export const SUBJECT_HEADER = "x-signal-subject";
 
-export class Peers extends DurableObject<Env> {
+abstract class RoomObject extends DurableObject<Env> {
   readonly #pipeline: Pipeline<WebSocket>;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, codec: Codec, keepalive: [request: string, response: string]) {
     super(ctx, env);
     // Answered by the runtime itself, so keepalives never wake the object or bill a request.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(...keepalive));
     const revisionStore = new SqliteRevisionStore(ctx.storage.sql);
     const reservationStore = new SqliteReservationStore(ctx.storage.sql);
     this.#pipeline = new Pipeline({
-      codec: seedCodec,
+      codec,
       revisionStore,
       reservationStore,
       // A room that empties leaves nothing behind: rooms opened by the thousand and left cost no storage.
@@ -48,7 +60,16 @@ export class Peers extends DurableObject<Env> {
     if (sockets.length > 0) logEvent("info", "room_woke", { room: this.#pipeline.roomName, sockets: sockets.length });
   }
 
+  protected get pipeline(): Pipeline<WebSocket> {
+    return this.#pipeline;
+  }
+
   override async fetch(request: Request): Promise<Response> {
+    return this.accept(request);
+  }
+
+  /** Accepts the upgrade into the room, or refuses it; `opened` runs on an accepted socket. */
+  protected accept(request: Request, opened?: (ws: WebSocket) => void): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return Response.json(
         { ok: false, code: "upgrade_required", error: "expected a WebSocket upgrade" },
@@ -74,6 +95,7 @@ export class Peers extends DurableObject<Env> {
       } else {
         this.ctx.acceptWebSocket(server);
         this.#pipeline.open(server, { address, subject });
+        opened?.(server);
       }
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
@@ -106,4 +128,47 @@ export class Peers extends DurableObject<Env> {
   override alarm(): void {
     this.#pipeline.alarm();
   }
+}
+
+export class Peers extends RoomObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, seedCodec, [PING_TEXT, PONG_TEXT]);
+  }
+}
+
+/**
+ * PeerJS clients (`/peerjs/peerjs?key=&id=&token=`): one object per key. A client registers by connecting, with
+ * its own token: the same id and token again takes the old connection over.
+ */
+export class PeerjsRooms extends RoomObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, peerjsCodec, [PEERJS_HEARTBEAT, PEERJS_HEARTBEAT]);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const query = new URL(request.url).searchParams;
+    const id = query.get("id");
+    const token = query.get("token");
+    if (!id || !token) return refuseSocket(peerjsError(PEERJS_ERRORS.invalidParameters));
+    if (!isPeerjsId(id)) return refuseSocket(peerjsError(PEERJS_ERRORS.invalidId));
+    if (token.length > 64) return refuseSocket(peerjsError(PEERJS_ERRORS.invalidToken));
+    return this.accept(request, (ws) => {
+      const peerId = toRoomId(id);
+      this.pipeline.command(ws, { type: "register", peerId, presence: false, resumeToken: token, ownToken: token });
+    });
+  }
+
+  /** The ids connected under this key, for `GET /peerjs/<key>/peers` when discovery is allowed. */
+  peerIds(): string[] {
+    return this.pipeline.room.peerIds().map(fromRoomId);
+  }
+}
+
+/** Says why in a frame on a socket accepted outside hibernation, and closes it at once, as the original does. */
+function refuseSocket(frame: string): Response {
+  const { 0: client, 1: server } = new WebSocketPair();
+  server.accept();
+  server.send(frame);
+  server.close(1000, "refused");
+  return new Response(null, { status: 101, webSocket: client });
 }

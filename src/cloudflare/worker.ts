@@ -12,7 +12,7 @@ import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken }
 import { iceServersFor } from "./ice-servers.js";
 import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
 
-export { Peers } from "./room-object.js";
+export { PeerjsRooms, Peers } from "./room-object.js";
 export { Topics } from "./topics-object.js";
 
 interface RouteContext {
@@ -22,6 +22,11 @@ interface RouteContext {
   url: URL;
   pathname: string;
   upgrade: boolean;
+  /**
+   * A join token carried in the path (`/peerjs/t/<jwt>/...`), for PeerJS, whose `?token=` is its own. When set,
+   * it is the only place a token is read from.
+   */
+  pathToken?: string;
 }
 
 /** The first route whose `match` holds answers; anything else is a static asset or a JSON 404. */
@@ -37,6 +42,7 @@ const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): 
     match: (c) => c.pathname.startsWith("/y-webrtc/"),
     handle: (c) => joinTopics(c, safeDecode(c.pathname.slice("/y-webrtc/".length))),
   },
+  { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs },
 ];
 
 export default {
@@ -157,11 +163,10 @@ async function connect(
   endpoint: Endpoint,
   room: string,
   stubOf: (env: Env) => { fetch(request: Request): Promise<Response> },
+  options: { keepQueryToken?: boolean } = {},
 ): Promise<Response> {
   const { request, env, config, upgrade, url } = context;
-  if (!config.endpoints.has(endpoint)) {
-    return jsonError(404, "endpoint_disabled", `the ${endpoint} endpoint is switched off here (ENDPOINTS)`);
-  }
+  if (!config.endpoints.has(endpoint)) return endpointDisabled(endpoint);
   if (!isValidRoomName(room)) return invalidRoom();
   if (!upgrade) {
     return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
@@ -188,7 +193,7 @@ async function connect(
   headers.set(ADDRESS_HEADER, address);
   if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
   const forwardUrl = new URL(url);
-  forwardUrl.searchParams.delete("token");
+  if (!options.keepQueryToken) forwardUrl.searchParams.delete("token");
   const response = await stubOf(env).fetch(new Request(forwardUrl, { method: "GET", headers }));
   if (response.status !== 101 || !offeredProtocols(request).includes(SUBPROTOCOL)) return response;
   // A client that offers subprotocols fails unless one is named; never the bearer one (it is the token).
@@ -200,9 +205,58 @@ async function connect(
 }
 
 /** With join tokens configured, the verdict on the request's token; undefined in open mode. */
-async function authorize({ request, config, url }: RouteContext): Promise<Verdict | undefined> {
+async function authorize({ request, config, url, pathToken }: RouteContext): Promise<Verdict | undefined> {
   if (!config.auth) return undefined;
-  return verifyToken(tokenOf(request, url), config.auth);
+  return verifyToken(pathToken ?? tokenOf(request, url), config.auth);
+}
+
+/**
+ * PeerJS 1.5 clients, `new Peer(id, { host, port, path: "/peerjs", key })`: the WebSocket at `/peerjs/peerjs`, a
+ * fresh id at `/peerjs/<key>/id`, and the peer list at `/peerjs/<key>/peers` when discovery is allowed. With join
+ * tokens on, `path: "/peerjs/t/<jwt>"` carries the token (PeerJS's own `?token=` is its reconnect secret).
+ */
+async function peerjs(context: RouteContext): Promise<Response> {
+  let segments = context.pathname.slice("/peerjs/".length).split("/");
+  if (segments[0] === "t" && segments.length >= 3) {
+    context.pathToken = safeDecode(segments[1] ?? "");
+    segments = segments.slice(2);
+  } else if (context.config.auth) {
+    context.pathToken = "";
+  }
+  const [first = "", second] = segments;
+  if (first === "peerjs" && second === undefined) {
+    const key = context.url.searchParams.get("key") ?? "";
+    return connect(context, "peerjs", key, (env) => env.PeerjsRooms.get(env.PeerjsRooms.idFromName(key)), {
+      keepQueryToken: true,
+    });
+  }
+  if (!context.config.endpoints.has("peerjs")) return endpointDisabled("peerjs");
+  if (context.request.method !== "GET" || segments.length !== 2 || !isValidRoomName(safeDecode(first))) {
+    return notFound(context.pathname);
+  }
+  const verdict = await authorize(context);
+  if (verdict && !verdict.ok) return refusal(context, verdict);
+  const key = safeDecode(first);
+  if (verdict?.ok && !roomAllowed(verdict.claims.room, key)) {
+    return jsonError(403, "forbidden", `the token does not grant the key ${key}`);
+  }
+  if (second === "id") {
+    // The original answers a fresh random id as text; a token's sub is the id its holder must use.
+    const id = verdict?.ok && verdict.claims.sub !== undefined ? verdict.claims.sub : crypto.randomUUID();
+    return new Response(id, { headers: { "content-type": "text/html", ...NO_STORE } });
+  }
+  if (second === "peers") {
+    if (!context.config.peerjsAllowDiscovery) {
+      return jsonError(401, "discovery_disabled", "listing peers is off here (PEERJS_ALLOW_DISCOVERY)");
+    }
+    const ids = await context.env.PeerjsRooms.get(context.env.PeerjsRooms.idFromName(key)).peerIds();
+    return Response.json(ids, { headers: NO_STORE });
+  }
+  return notFound(context.pathname);
+}
+
+function endpointDisabled(endpoint: Endpoint): Response {
+  return jsonError(404, "endpoint_disabled", `the ${endpoint} endpoint is switched off here (ENDPOINTS)`);
 }
 
 function refusal({ url }: RouteContext, verdict: Extract<Verdict, { ok: false }>): Response {

@@ -9,6 +9,9 @@ export interface Codec {
   decode(frame: string | ArrayBuffer, limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">): Decoded;
   /** A frame's request id read without decoding it, for a frame refused before decoding (over the rate). */
   peekRequestId(frame: string | ArrayBuffer): string | undefined;
-  /** The frame that tells a client of `event` (a `disconnect` is the host's to carry out, never encoded). */
-  encode(event: Exclude<RoomEvent, { type: "disconnect" }>): string;
+  /**
+   * The frame that tells a client of `event` (a `disconnect` is the host's to carry out, never encoded), or
+   * undefined when this protocol has no way to say it and its clients expect silence.
+   */
+  encode(event: Exclude<RoomEvent, { type: "disconnect" }>): string | undefined;
 }

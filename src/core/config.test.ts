@@ -79,10 +79,11 @@ describe("readConfig", () => {
       turn: undefined,
       connectionsPerIpPerMinute: 0,
       adminToken: undefined,
-      endpoints: new Set(["seed", "y-webrtc"]),
+      endpoints: new Set(["seed", "y-webrtc", "peerjs"]),
+      peerjsAllowDiscovery: false,
     });
     expect(readConfig({ ENDPOINTS: "seed" }).endpoints).toEqual(new Set(["seed"]));
-    expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(/ENDPOINTS must list some of seed, y-webrtc/);
+    expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(/ENDPOINTS must list some of seed, y-webrtc, peerjs/);
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
   });
@@ -120,6 +121,7 @@ describe("readConfig", () => {
       "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
       "ADMIN_TOKEN",
       "ENDPOINTS",
+      "PEERJS_ALLOW_DISCOVERY",
     ]);
   });
 });

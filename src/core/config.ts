@@ -27,10 +27,12 @@ export interface Config {
   readonly adminToken: string | undefined;
   /** The wire protocols this server speaks (`ENDPOINTS`); all by default. */
   readonly endpoints: ReadonlySet<Endpoint>;
+  /** Whether `GET /peerjs/<key>/peers` lists the connected ids (`PEERJS_ALLOW_DISCOVERY`), as PeerJS's option. */
+  readonly peerjsAllowDiscovery: boolean;
 }
 
 /** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
-export const ENDPOINTS = ["seed", "y-webrtc"] as const;
+export const ENDPOINTS = ["seed", "y-webrtc", "peerjs"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** How join tokens (JWT) are verified: an HS256 secret, public keys, or both. */
@@ -70,6 +72,7 @@ export const SETTING_NAMES: readonly string[] = [
   "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
   "ADMIN_TOKEN",
   "ENDPOINTS",
+  "PEERJS_ALLOW_DISCOVERY",
 ];
 
 export class ConfigError extends Error {
@@ -88,7 +91,16 @@ export function readConfig(vars: Settings): Config {
     connectionsPerIpPerMinute: readWholeNumber(vars, "NEW_CONNECTIONS_PER_IP_PER_MINUTE", 0, 1_000_000, 0),
     adminToken: readText(vars, "ADMIN_TOKEN"),
     endpoints: readEndpoints(vars),
+    peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY"),
   };
+}
+
+function readBoolean(vars: Settings, name: string): boolean {
+  const raw = readText(vars, name);
+  if (raw === undefined) return false;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 /** `ENDPOINTS`: the protocols to serve, comma-separated (`seed,y-webrtc`); unset serves them all. */

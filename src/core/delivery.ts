@@ -36,7 +36,7 @@ export class Delivery<C extends object> {
   deliver(out: Outbound<C>[], origin?: C, requestId?: string): void {
     const { codec, transport, room } = this.options;
     let last: RoomEvent | undefined;
-    let text = "";
+    let text: string | undefined = "";
     for (const { to, event } of out) {
       if (event.type === "disconnect") {
         this.disconnect(to, event.code, event.reason);
@@ -48,6 +48,7 @@ export class Delivery<C extends object> {
         last = event;
         text = codec.encode(event);
       }
+      if (text === undefined) continue;
       if (!this.#withinBudget(record, text)) {
         const target = room.registrationOf(to)?.peerId;
         this.#dropNotReading(to);
@@ -71,7 +72,8 @@ export class Delivery<C extends object> {
   }
 
   send(connection: C, error: RoomError): void {
-    this.options.transport.send(connection, this.options.codec.encode(error));
+    const text = this.options.codec.encode(error);
+    if (text !== undefined) this.options.transport.send(connection, text);
   }
 
   /**

@@ -32,11 +32,20 @@ export type RoomCommand =
       resumeToken?: string;
       /** With a resume: the `seq` of the last relay the client received on its previous connection. */
       lastSeq?: number;
+      /**
+       * The client's own secret for the id, used as its resume token instead of a fresh one (PeerJS clients bring
+       * their own token and present it again when they reconnect).
+       */
+      ownToken?: string;
       requestId?: string;
     }
   /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
   | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
-  | { type: "relay"; to: string; data: unknown; requestId?: string }
+  /**
+   * `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
+   * refused (PeerJS queues messages for peers that have not connected yet); its sender is told if it runs out.
+   */
+  | { type: "relay"; to: string; data: unknown; keepFor?: number; requestId?: string }
   | { type: "ping"; requestId?: string };
 
 export type RoomEvent =

@@ -19,7 +19,7 @@ import type { Codec } from "./codec.js";
 import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
-import { roomError } from "./events.js";
+import { type RoomCommand, roomError } from "./events.js";
 import type { Limits } from "./limits.js";
 import { listCharge } from "./list-charge.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
@@ -189,7 +189,7 @@ export class Pipeline<C extends object> {
       return { kind: "http", status: 429, code: verdict, error: `this address holds ${cap} connections here already` };
     }
     const max = this.#limits.maxPeersPerRoom;
-    const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`));
+    const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`)) ?? "";
     return { kind: "frame", frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
   }
 
@@ -245,29 +245,51 @@ export class Pipeline<C extends object> {
         this.#delivery.send(connection, decoded.error);
         return;
       }
-      const command = decoded.command;
-      if (command.type === "register" && !this.#room.registrationOf(connection)) {
-        const refusal = this.#refuseRegistration(record, command.peerId, now);
-        if (refusal) {
-          this.#delivery.send(connection, roomError(refusal.code, refusal.text, requestId));
-          return;
-        }
-      }
-      const out = this.#room.handle(connection, command);
-      this.#delivery.deliver(out, connection, requestId);
-      if (command.type === "register" && this.#room.registrationOf(connection)) {
-        this.#admission.registered(connection);
-        this.#saveState(connection, now);
-      }
-      // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
-      if (command.type === "register" || command.type === "list_peers") bucket.charge(listCharge(out, connection));
-      // A relay straight to a live peer changes no deadline; anything else may.
-      if (command.type !== "relay" || out.length !== 1 || out[0]?.event.type !== "relay") this.#reschedule();
+      this.#handle(connection, record, decoded.command, now);
     } catch (error) {
       this.#fail(connection, "message_failed", error, requestId);
     } finally {
       this.#moment = undefined;
     }
+  }
+
+  /**
+   * A command the host makes on a connection's behalf, as if the client had sent it: a protocol whose clients
+   * register by connecting (PeerJS) is registered this way right after `open`.
+   */
+  command(connection: C, command: RoomCommand): void {
+    try {
+      const now = this.#now();
+      this.#moment = now;
+      this.#handle(connection, this.#recordOf(connection), command, now);
+    } catch (error) {
+      this.#fail(connection, "command_failed", error, command.requestId);
+    } finally {
+      this.#moment = undefined;
+    }
+  }
+
+  #handle(connection: C, record: ConnectionRecord, command: RoomCommand, now: number): void {
+    const requestId = command.requestId;
+    if (command.type === "register" && !this.#room.registrationOf(connection)) {
+      const refusal = this.#refuseRegistration(record, command.peerId, now);
+      if (refusal) {
+        this.#delivery.send(connection, roomError(refusal.code, refusal.text, requestId));
+        return;
+      }
+    }
+    const out = this.#room.handle(connection, command);
+    this.#delivery.deliver(out, connection, requestId);
+    if (command.type === "register" && this.#room.registrationOf(connection)) {
+      this.#admission.registered(connection);
+      this.#saveState(connection, now);
+    }
+    // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
+    if (command.type === "register" || command.type === "list_peers") {
+      record.bucket?.charge(listCharge(out, connection));
+    }
+    // A relay straight to a live peer changes no deadline; anything else may.
+    if (command.type !== "relay" || out.length !== 1 || out[0]?.event.type !== "relay") this.#reschedule();
   }
 
   /**

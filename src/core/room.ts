@@ -35,6 +35,9 @@ export interface RoomOptions<C> {
 
 type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
 
+/** The token of a reservation that holds relays for an id nobody registered yet: anyone may claim it. */
+const OPEN_MAILBOX = "";
+
 export class Room<C> {
   readonly #byPeerId = new Map<string, C>();
   readonly #byConnection = new Map<C, Registration>();
@@ -55,6 +58,11 @@ export class Room<C> {
 
   get watcherCount(): number {
     return this.#watchers.size;
+  }
+
+  /** The registered peer ids, in no particular order. */
+  peerIds(): string[] {
+    return [...this.#byPeerId.keys()];
   }
 
   /** No peer registered and no id held: nothing of the room is worth keeping. */
@@ -177,7 +185,7 @@ export class Room<C> {
         const unacked = this.#options.unacked(holder);
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
-        out.push(...this.#admit(connection, peerId, presence, true, requestId));
+        out.push(...this.#admit(connection, command, true));
         for (const { seq, from, data } of unacked) {
           if (command.lastSeq === undefined || seq > command.lastSeq) out.push(relay(connection, from, data));
         }
@@ -191,13 +199,21 @@ export class Room<C> {
     }
 
     const reservation = this.#reservations.get(peerId);
+    if (reservation?.token === OPEN_MAILBOX) {
+      // Relays kept for an id nobody held: whoever registers it first receives them.
+      const kept = this.#reservations.release(peerId);
+      out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
+      out.push(...this.#admit(connection, command, false));
+      for (const { from, data } of kept) out.push(relay(connection, from, JSON.parse(data)));
+      return out;
+    }
     if (reservation) {
       if (command.resumeToken === undefined || !tokensEqual(command.resumeToken, reservation.token)) {
         const text = `peer id "${peerId}" is held for its peer to resume; present its resume_token to take it over`;
         return [...out, { to: connection, event: roomError("peer_id_taken", text, requestId) }];
       }
       const kept = this.#reservations.release(peerId);
-      out.push(...this.#admit(connection, peerId, presence, true, requestId));
+      out.push(...this.#admit(connection, command, true));
       for (const { from, data, seq } of kept) {
         // Relays handed to the old connection that the client says it received are not sent twice.
         const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
@@ -208,7 +224,7 @@ export class Room<C> {
 
     // Announce before adding, so the newcomer is not told of its own arrival.
     out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
-    return [...out, ...this.#admit(connection, peerId, presence, false, requestId)];
+    return [...out, ...this.#admit(connection, command, false)];
   }
 
   #handleListPeers(connection: C, { limit, after, requestId }: Command<"list_peers">): Outbound<C>[] {
@@ -220,7 +236,7 @@ export class Room<C> {
     return [...out, { to: connection, event: answer }];
   }
 
-  #handleRelay(connection: C, { to, data, requestId }: Command<"relay">): Outbound<C>[] {
+  #handleRelay(connection: C, { to, data, keepFor, requestId }: Command<"relay">): Outbound<C>[] {
     const sender = this.#byConnection.get(connection);
     if (!sender) {
       const text = "register before relaying: the relay needs your peer id as its sender";
@@ -234,7 +250,15 @@ export class Room<C> {
       out.push(...this.#drop(target));
     }
     if (!this.#reservations.get(to)) {
-      return [{ to: connection, event: roomError("unknown_peer", `no peer "${to}" in this room`, requestId) }];
+      if (keepFor === undefined || keepFor <= 0) {
+        return [{ to: connection, event: roomError("unknown_peer", `no peer "${to}" in this room`, requestId) }];
+      }
+      this.#reservations.reserve({
+        peerId: to,
+        token: OPEN_MAILBOX,
+        presence: false,
+        until: this.#options.now() + keepFor,
+      });
     }
     const kept = this.#reservations.keep(to, sender.peerId, data);
     if (!kept.kept) out.push({ to: connection, event: roomError("mailbox_full", `${kept.why}; not kept`, requestId) });
@@ -247,9 +271,10 @@ export class Room<C> {
     return [{ to: connection, event: answer }];
   }
 
-  /** Registers `connection` as `peerId` with a fresh resume token, and answers it. */
-  #admit(connection: C, peerId: string, presence: boolean, resumed: boolean, requestId?: string): Outbound<C>[] {
-    const registration = { peerId, presence, token: newResumeToken() };
+  /** Registers `connection` as the command's peer id with a fresh resume token (or the client's own), and answers it. */
+  #admit(connection: C, command: Command<"register">, resumed: boolean): Outbound<C>[] {
+    const { peerId, presence, requestId } = command;
+    const registration = { peerId, presence, token: command.ownToken ?? newResumeToken() };
     this.#add(connection, registration);
     return [this.#registered(connection, registration, resumed, requestId)];
   }
@@ -289,7 +314,10 @@ export class Room<C> {
       error.count = count;
       out.push({ to: sender, event: error });
     }
-    out.push(...this.#toWatchers({ type: "peer_left", peerId: reservation.peerId, rev: this.#revision.next() }));
+    // An open mailbox never had a peer: nobody saw it arrive, so nobody is told it left.
+    if (reservation.token !== OPEN_MAILBOX) {
+      out.push(...this.#toWatchers({ type: "peer_left", peerId: reservation.peerId, rev: this.#revision.next() }));
+    }
     return out;
   }
 
