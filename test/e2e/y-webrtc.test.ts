@@ -3,52 +3,28 @@
  * y-webrtc's BroadcastChannel), with this server as their only signaling server: two documents converge over a
  * WebRTC connection, on `npm start` and on `npm run serve`. Skipped like demo.test.ts when there is no Chromium.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, type NpmServerKind, startNpmServer } from "../../tools/npm-server.js";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
+import { type AppServer, serveApp } from "./compat/serve-app.js";
 
 const HOSTS: NpmServerKind[] = ["npm start", "npm run serve"];
 
-/** Serves the app page from a loopback origin of its own, as an app elsewhere would be. */
-async function serveApp(): Promise<{ url: string; server: Server }> {
-  const bundle = await build({
-    entryPoints: [new URL("compat/yjs-page.ts", import.meta.url).pathname],
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    write: false,
-    logLevel: "silent",
-  });
-  const script = bundle.outputFiles[0]?.text ?? "";
-  const server = createServer((request, response) => {
-    if (request.url === "/app.js") {
-      response.writeHead(200, { "content-type": "text/javascript" }).end(script);
-    } else {
-      response.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><script src="/app.js"></script>');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
 describe.skipIf(!haveChromium).each(HOSTS)("y-webrtc and yjs in Chromium, on %s", (kind) => {
   let signal: DevServer;
-  let app: { url: string; server: Server };
+  let app: AppServer;
   let browser: Browser;
   beforeAll(async () => {
     [signal, app, browser] = await Promise.all([
       startNpmServer(kind),
-      serveApp(),
+      serveApp("yjs-page.ts"),
       chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
     ]);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    app?.server.close();
+    app?.close();
     await signal?.stop();
   });
 
