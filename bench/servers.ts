@@ -97,6 +97,26 @@ export const SERVERS: ServerSpec[] = [
       ),
   },
   {
+    id: "serve-peerjs",
+    label: "this project's PeerJS endpoint (npm run serve)",
+    protocol: "peerjs",
+    hasLimits: true,
+    start: (port, vars, cpu) =>
+      launch(
+        cpu,
+        "node",
+        [...tsx, `${root}deploy/workerd/serve.ts`],
+        /Ready on http/,
+        `ws://127.0.0.1:${port}/peerjs/peerjs`,
+        {
+          ...vars,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
+        },
+      ),
+  },
+  {
     id: "control-do",
     label: "control: minimal DO relay (workerd direct)",
     protocol: "seed",
