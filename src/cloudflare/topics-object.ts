@@ -4,26 +4,30 @@
  * room-object.ts: each socket's attachment holds its topics, and the constructor rebuilds them after a wake.
  */
 import { DurableObject } from "cloudflare:workers";
+import { BroadcastPipeline, type BroadcastState } from "../core/broadcast-pipeline.js";
+import { yWebrtcProtocol } from "../core/codecs/y-webrtc.js";
 import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import { parseTopicState, type TopicConnectionState, TopicPipeline } from "../core/topic-pipeline.js";
+import type { TopicCommand, TopicEvent } from "../core/topics.js";
 import { closeQuietly, hibernationTransport } from "./hibernation.js";
 import { ADDRESS_HEADER } from "./room-object.js";
 
 export class Topics extends DurableObject<Env> {
-  readonly #pipeline: TopicPipeline<WebSocket>;
+  readonly #pipeline: BroadcastPipeline<WebSocket, TopicCommand, TopicEvent, string[]>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // y-webrtc's keepalive is the same text as the seed protocol's: answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
-    this.#pipeline = new TopicPipeline({
+    this.#pipeline = new BroadcastPipeline({
+      protocol: yWebrtcProtocol<WebSocket>(),
       limits: readConfig(env).limits,
-      transport: hibernationTransport<TopicConnectionState>(ctx),
+      transport: hibernationTransport<BroadcastState<string[]>>(ctx),
       namespace: ctx.id.name ?? "",
     });
-    for (const ws of ctx.getWebSockets()) this.#pipeline.restore(ws, parseTopicState(ws.deserializeAttachment()));
+    for (const ws of ctx.getWebSockets())
+      this.#pipeline.restore(ws, this.#pipeline.parseSaved(ws.deserializeAttachment()));
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeYWebrtc, encodeYWebrtc } from "./codecs/y-webrtc.js";
+import { BroadcastPipeline } from "./broadcast-pipeline.js";
+import { decodeYWebrtc, encodeYWebrtc, yWebrtcProtocol } from "./codecs/y-webrtc.js";
 import { DEFAULT_LIMITS } from "./limits.js";
-import { parseTopicState, TopicPipeline } from "./topic-pipeline.js";
 import { MAX_TOPICS_PER_CONNECTION } from "./topics.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: what the tests read back is whatever the server sent
@@ -16,19 +16,20 @@ class Conn {
 
 function host(limits = {}) {
   let now = 1_000_000;
-  const pipeline = new TopicPipeline<Conn>({
+  const pipeline = new BroadcastPipeline({
+    protocol: yWebrtcProtocol<Conn>(),
     limits: { ...DEFAULT_LIMITS, ...limits },
     namespace: "ns",
     now: () => now,
     transport: {
-      send: (c, text) => {
+      send: (c: Conn, text: string) => {
         c.sent.push(JSON.parse(text));
         return true;
       },
-      close: (c, code) => {
+      close: (c: Conn, code: number) => {
         c.closedWith = code;
       },
-      save: (c, state) => {
+      save: (c: Conn, state: unknown) => {
         c.saved = state;
       },
       countConnections: () => 0,
@@ -78,7 +79,7 @@ describe("y-webrtc codec", () => {
   });
 });
 
-describe("TopicPipeline", () => {
+describe("y-webrtc over the broadcast pipeline", () => {
   it("publishes to every subscriber of the topic, the sender included, with the count, and no one else", () => {
     const { connect, send } = host();
     const [a, b, c] = [connect("a"), connect("b"), connect("c")];
@@ -100,9 +101,9 @@ describe("TopicPipeline", () => {
     const first = host();
     const a = first.connect("a");
     first.send(a, { type: "subscribe", topics: ["doc"] });
-    expect(a.saved).toEqual({ namespace: "ns", topics: ["doc"] });
+    expect(a.saved).toEqual({ namespace: "ns", state: ["doc"] });
     const woken = host();
-    woken.pipeline.restore(a, parseTopicState(a.saved));
+    woken.pipeline.restore(a, woken.pipeline.parseSaved(a.saved));
     const b = woken.connect("b");
     woken.send(b, { type: "publish", topic: "doc", data: 2 });
     expect(a.sent.at(-1)).toMatchObject({ data: 2, clients: 1 });

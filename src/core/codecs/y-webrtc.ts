@@ -7,10 +7,18 @@
  * Where the original crashes or stays silent (a frame that is not JSON, say), this answers
  * `{"type":"error","code":...,"error":...}`, which y-webrtc's client ignores like any type it does not know.
  */
+import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../broadcast-pipeline.js";
 import type { Limits } from "../limits.js";
 import { nestsDeeperThan, utf8Length } from "../parse-client.js";
 import { PONG_TEXT } from "../protocol.js";
-import { MAX_TOPIC_LENGTH, type TopicCommand, type TopicErrorCode, type TopicEvent, topicError } from "../topics.js";
+import {
+  MAX_TOPIC_LENGTH,
+  type TopicCommand,
+  type TopicErrorCode,
+  type TopicEvent,
+  TopicRoom,
+  topicError,
+} from "../topics.js";
 
 export type TopicDecoded = { ok: true; command: TopicCommand } | { ok: false; error: TopicEvent };
 
@@ -83,4 +91,27 @@ function describeLongTopic(topic: string): string {
 
 function fail(code: TopicErrorCode, message: string): TopicDecoded {
   return { ok: false, error: topicError(code, message) };
+}
+
+/** y-webrtc served by the broadcast pipeline: one topic room per namespace; each connection keeps its topics. */
+export function yWebrtcProtocol<C>(): BroadcastProtocol<C, TopicCommand, TopicEvent, string[]> {
+  const room = new TopicRoom<C>();
+  return {
+    name: "y-webrtc",
+    decode: decodeYWebrtc,
+    encode: encodeYWebrtc,
+    error: (code, message) => topicError(code, message),
+    handle: (connection, command) => room.handle(connection, command),
+    leave: (connection) => room.leave(connection),
+    stateAfter: (connection, command) =>
+      command.type === "subscribe" || command.type === "unsubscribe" ? room.topicsOf(connection) : undefined,
+    restore: (connection, topics) => room.restore(connection, topics),
+    joins: (command) => command.type === "subscribe",
+    charge: (command, receivers) => (command.type === "publish" ? Math.floor(receivers / FANOUT_PER_TOKEN) : 0),
+    parseState: (value) =>
+      Array.isArray(value)
+        ? value.filter((t): t is string => typeof t === "string" && t.length <= MAX_TOPIC_LENGTH)
+        : undefined,
+    stats: () => ({ subscribers: room.connectionCount, topics: room.topicCount }),
+  };
 }
