@@ -53,6 +53,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
         : {
             Topics: { className: "Topics", useSQLite: true },
             PeerjsRooms: { className: "PeerjsRooms", useSQLite: true },
+            Trackers: { className: "Trackers", useSQLite: true },
           }),
     },
     bindings: options.vars ?? {},

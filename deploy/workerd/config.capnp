@@ -22,6 +22,7 @@ const signal :Workerd.Worker = (
     (name = "Peers", durableObjectNamespace = "Peers"),
     (name = "Topics", durableObjectNamespace = "Topics"),
     (name = "PeerjsRooms", durableObjectNamespace = "PeerjsRooms"),
+    (name = "Trackers", durableObjectNamespace = "Trackers"),
     (name = "ASSETS", service = "assets"),
     # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
     # same name; an unset variable binds null, which means the default.
@@ -62,6 +63,7 @@ const signal :Workerd.Worker = (
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),
     (className = "Topics", uniqueKey = "webrtc-signal-Topics", enableSql = true),
     (className = "PeerjsRooms", uniqueKey = "webrtc-signal-PeerjsRooms", enableSql = true),
+    (className = "Trackers", uniqueKey = "webrtc-signal-Trackers", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "data"),
 );

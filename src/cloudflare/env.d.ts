@@ -6,7 +6,9 @@ declare namespace Cloudflare {
   interface Env {
     Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
     /** y-webrtc's signaling: one object per namespace of topics. */
-    Topics: DurableObjectNamespace<import("./topics-object.js").Topics>;
+    Topics: DurableObjectNamespace<import("./broadcast-object.js").Topics>;
+    /** WebSocket BitTorrent trackers: one object per namespace of swarms. */
+    Trackers: DurableObjectNamespace<import("./broadcast-object.js").Trackers>;
     /** PeerJS clients: one object per key. */
     PeerjsRooms: DurableObjectNamespace<import("./room-object.js").PeerjsRooms>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
@@ -17,7 +19,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
-    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms";
+    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms" | "Trackers";
   }
 }
 interface Env extends Cloudflare.Env {}

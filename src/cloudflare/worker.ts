@@ -12,8 +12,8 @@ import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken }
 import { iceServersFor } from "./ice-servers.js";
 import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
 
+export { Topics, Trackers } from "./broadcast-object.js";
 export { PeerjsRooms, Peers } from "./room-object.js";
-export { Topics } from "./topics-object.js";
 
 interface RouteContext {
   request: Request;
@@ -43,6 +43,11 @@ const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): 
     handle: (c) => joinTopics(c, safeDecode(c.pathname.slice("/y-webrtc/".length))),
   },
   { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs },
+  { match: (c) => c.pathname === "/announce", handle: (c) => joinTracker(c, DEFAULT_ROOM) },
+  {
+    match: (c) => c.pathname.startsWith("/announce/"),
+    handle: (c) => joinTracker(c, safeDecode(c.pathname.slice("/announce/".length))),
+  },
 ];
 
 export default {
@@ -152,6 +157,14 @@ async function joinRoom(context: RouteContext, room: string): Promise<Response> 
  */
 async function joinTopics(context: RouteContext, namespace: string): Promise<Response> {
   return connect(context, "y-webrtc", namespace, (env) => env.Topics.get(env.Topics.idFromName(namespace)));
+}
+
+/**
+ * WebSocket BitTorrent trackers, for WebTorrent and Trystero's torrent strategy: `wss://<host>/announce` (namespace
+ * `default`) or `/announce/<namespace>`. A join token comes as `?token=`; its `room` claim names the namespace.
+ */
+async function joinTracker(context: RouteContext, namespace: string): Promise<Response> {
+  return connect(context, "webtorrent", namespace, (env) => env.Trackers.get(env.Trackers.idFromName(namespace)));
 }
 
 /**
@@ -308,7 +321,7 @@ function notFound(pathname: string): Response {
   return jsonError(
     404,
     "not_found",
-    `no route for ${pathname}: connect a WebSocket to / or /rooms/<name> (or /y-webrtc/<namespace> for y-webrtc)`,
+    `no route for ${pathname}: connect a WebSocket to / or /rooms/<name> (or /y-webrtc, /peerjs, /announce)`,
   );
 }
 

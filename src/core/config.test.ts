@@ -79,11 +79,13 @@ describe("readConfig", () => {
       turn: undefined,
       connectionsPerIpPerMinute: 0,
       adminToken: undefined,
-      endpoints: new Set(["seed", "y-webrtc", "peerjs"]),
+      endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent"]),
       peerjsAllowDiscovery: false,
     });
     expect(readConfig({ ENDPOINTS: "seed" }).endpoints).toEqual(new Set(["seed"]));
-    expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(/ENDPOINTS must list some of seed, y-webrtc, peerjs/);
+    expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(
+      /ENDPOINTS must list some of seed, y-webrtc, peerjs, webtorrent/,
+    );
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
   });

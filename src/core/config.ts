@@ -32,7 +32,7 @@ export interface Config {
 }
 
 /** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
-export const ENDPOINTS = ["seed", "y-webrtc", "peerjs"] as const;
+export const ENDPOINTS = ["seed", "y-webrtc", "peerjs", "webtorrent"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** How join tokens (JWT) are verified: an HS256 secret, public keys, or both. */

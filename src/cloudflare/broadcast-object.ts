@@ -1,33 +1,35 @@
 /**
- * The Durable Object of y-webrtc's signaling: one per namespace, holding every topic (shared document) of the pages
- * that connect to it, since one y-webrtc client socket carries all the rooms of its page. A forwarding shell like
- * room-object.ts: each socket's attachment holds its topics, and the constructor rebuilds them after a wake.
+ * The Durable Objects of the protocols that fan out to groups: `Topics` for y-webrtc (one per namespace, holding
+ * every topic of the pages that connect to it, since one y-webrtc socket carries all the rooms of its page) and
+ * `Trackers` for WebSocket BitTorrent trackers (one per namespace, holding its swarms). Forwarding shells like
+ * room-object.ts: each socket's attachment holds its topics or swarms, and the constructor rebuilds them after a wake.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BroadcastPipeline, type BroadcastState } from "../core/broadcast-pipeline.js";
+import { BroadcastPipeline, type BroadcastProtocol, type BroadcastState } from "../core/broadcast-pipeline.js";
+import { webtorrentProtocol } from "../core/codecs/webtorrent.js";
 import { yWebrtcProtocol } from "../core/codecs/y-webrtc.js";
 import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import type { TopicCommand, TopicEvent } from "../core/topics.js";
 import { closeQuietly, hibernationTransport } from "./hibernation.js";
 import { ADDRESS_HEADER } from "./room-object.js";
 
-export class Topics extends DurableObject<Env> {
-  readonly #pipeline: BroadcastPipeline<WebSocket, TopicCommand, TopicEvent, string[]>;
+abstract class BroadcastObject<Command, Event extends object, S> extends DurableObject<Env> {
+  readonly #pipeline: BroadcastPipeline<WebSocket, Command, Event, S>;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, protocol: BroadcastProtocol<WebSocket, Command, Event, S>) {
     super(ctx, env);
     // y-webrtc's keepalive is the same text as the seed protocol's: answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
     this.#pipeline = new BroadcastPipeline({
-      protocol: yWebrtcProtocol<WebSocket>(),
+      protocol,
       limits: readConfig(env).limits,
-      transport: hibernationTransport<BroadcastState<string[]>>(ctx),
+      transport: hibernationTransport<BroadcastState<S>>(ctx),
       namespace: ctx.id.name ?? "",
     });
-    for (const ws of ctx.getWebSockets())
+    for (const ws of ctx.getWebSockets()) {
       this.#pipeline.restore(ws, this.#pipeline.parseSaved(ws.deserializeAttachment()));
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -73,5 +75,19 @@ export class Topics extends DurableObject<Env> {
 
   override webSocketError(ws: WebSocket, error: unknown): void {
     this.#pipeline.failed(ws, error);
+  }
+}
+
+/** y-webrtc's signaling (`/y-webrtc/<namespace>`). */
+export class Topics extends BroadcastObject<unknown, object, unknown> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, yWebrtcProtocol<WebSocket>() as BroadcastProtocol<WebSocket, unknown, object, unknown>);
+  }
+}
+
+/** WebSocket BitTorrent trackers (`/announce`, `/announce/<namespace>`): WebTorrent, Trystero's torrent strategy. */
+export class Trackers extends BroadcastObject<unknown, object, unknown> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, webtorrentProtocol<WebSocket>() as BroadcastProtocol<WebSocket, unknown, object, unknown>);
   }
 }

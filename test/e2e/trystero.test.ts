@@ -1,0 +1,54 @@
+/**
+ * The real Trystero torrent strategy, unmodified, in two Chromium pages with separate storage, with this server as
+ * their only tracker: the peers meet and message each other, on `npm start` and `npm run serve`. Skipped like
+ * demo.test.ts when there is no Chromium.
+ */
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, type NpmServerKind, startNpmServer } from "../../tools/npm-server.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
+import { type AppServer, serveApp } from "./compat/serve-app.js";
+
+const HOSTS: NpmServerKind[] = ["npm start", "npm run serve"];
+
+describe.skipIf(!haveChromium).each(HOSTS)("Trystero (torrent) in Chromium, on %s", (kind) => {
+  let signal: DevServer;
+  let app: AppServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    [signal, app, browser] = await Promise.all([
+      startNpmServer(kind),
+      serveApp("trystero-page.ts"),
+      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    app?.close();
+    await signal?.stop();
+  });
+
+  async function page(roomId: string): Promise<Page> {
+    const p = await (await browser.newContext()).newPage();
+    p.on("pageerror", (error) => console.error("page error:", error.message));
+    await p.goto(app.url);
+    const tracker = `${signal.wsUrl}/announce/e2e`;
+    await p.evaluate(
+      ([url, r]) => window.startRoom(url as string, "webrtc-signal-e2e", r as string),
+      [tracker, roomId],
+    );
+    return p;
+  }
+
+  it("two peers meet through this tracker and message each other", async () => {
+    const roomId = `room-${Date.now().toString(36)}`;
+    const [a, b] = [await page(roomId), await page(roomId)];
+    await Promise.all([a, b].map((p) => p.waitForFunction(() => window.peers.length === 1, null, { timeout: 45_000 })));
+    await a.evaluate(() => window.say("hello from a"));
+    await b.waitForFunction(() => window.heard.includes("hello from a"), null, { timeout: 15_000 });
+    await b.evaluate(() => window.say("hello from b"));
+    await a.waitForFunction(() => window.heard.includes("hello from b"), null, { timeout: 15_000 });
+    expect(await a.evaluate(() => window.peers.length)).toBe(1);
+    await Promise.all([a.context().close(), b.context().close()]);
+  }, 90_000);
+});
