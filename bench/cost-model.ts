@@ -3,6 +3,7 @@
  * Workers and Durable Objects pricing pages state them (checked 2026-11); marginal prices ignore the paid plan's
  * monthly inclusions, so dollar figures are an upper bound.
  */
+import { ANNOUNCE_INTERVAL_SECONDS } from "../src/core/swarms.js";
 import type { ServerResult } from "./report-types.js";
 import { round } from "./stats.js";
 
@@ -82,7 +83,7 @@ export interface IdleDesign {
   note: string;
 }
 
-/** What an idle, connected peer costs per hour under each design. */
+/** What an idle, connected peer costs per hour under each design (the GB-s of a room with one such peer). */
 export function idleDesigns(): IdleDesign[] {
   const hour = 3_600;
   return [
@@ -92,6 +93,21 @@ export function idleDesigns(): IdleDesign[] {
       doRequestsPerPeerHour: 0,
       gbSecondsPerRoomHour: 0,
       note: "the exact ping text is answered by the runtime: the object stays hibernated (Cloudflare documents that auto-responses do not wake it)",
+    },
+    {
+      design: "this project's PeerJS endpoint (HEARTBEAT answered by the runtime)",
+      workerRequestsPerPeerHour: 0,
+      doRequestsPerPeerHour: 0,
+      gbSecondsPerRoomHour: 0,
+      note: "PeerjsRooms has its own auto-response pair for PeerJS's 5 s heartbeat",
+    },
+    {
+      design: `a Trystero/WebTorrent peer on /announce (a re-announce every ${ANNOUNCE_INTERVAL_SECONDS} s)`,
+      workerRequestsPerPeerHour: 0,
+      doRequestsPerPeerHour: hour / ANNOUNCE_INTERVAL_SECONDS / PRICING.messagesPerRequest,
+      // Each announce wakes the object for about the 10 s it idles before hibernating: one peer's share.
+      gbSecondsPerRoomHour: round((hour / ANNOUNCE_INTERVAL_SECONDS) * 10 * PRICING.gbPerObject, 1),
+      note: `the tracker protocol has no keepalive to auto-answer; ${ANNOUNCE_INTERVAL_SECONDS} s is the longest interval Trystero honours. With ${ANNOUNCE_INTERVAL_SECONDS / 10} or more announcing peers a namespace never hibernates`,
     },
     {
       design: "client heartbeat every 5 s into the object (PeerJS style)",
