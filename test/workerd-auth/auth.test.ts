@@ -158,6 +158,27 @@ describe("join tokens", () => {
   });
 });
 
+describe("join tokens on every endpoint", () => {
+  it("leave no endpoint as a way around them: y-webrtc, the tracker and PeerJS each need the token", async () => {
+    const peerjsQuery = "key=app&id=alice&token=peerjs-own-secret";
+    for (const path of ["/y-webrtc/app", "/announce/app", `/peerjs/peerjs?${peerjsQuery}`]) {
+      await expectRefused(await upgrade(path), 401, "unauthorized");
+    }
+    const token = await mint({ room: "app" });
+    accept(await upgrade(`/y-webrtc/app?token=${token}`));
+    accept(await upgrade(`/announce/app?token=${token}`));
+    // PeerJS's own ?token= is its reconnect secret: the join token travels in the path.
+    accept(await upgrade(`/peerjs/t/${token}/peerjs?${peerjsQuery}`));
+    await expectRefused(
+      await upgrade(`/peerjs/t/${await mint({ room: "other" })}/peerjs?${peerjsQuery}`),
+      403,
+      "forbidden",
+    );
+    expect((await fetchWorker(`/peerjs/t/${token}/app/id`)).status).toBe(200);
+    expect((await fetchWorker("/peerjs/app/id")).status).toBe(401);
+  });
+});
+
 describe("GET /ice-servers", () => {
   it("needs a token like the WebSocket does", async () => {
     await expectRefused(await fetchWorker("/ice-servers"), 401, "unauthorized");
