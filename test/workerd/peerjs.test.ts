@@ -25,6 +25,18 @@ describe("the PeerJS endpoint", () => {
     expect(await alice.next()).toMatchObject({ type: "ANSWER", src: "bob" });
   });
 
+  // The object itself never answers a heartbeat (PeerJS expects none): an answer can only be the runtime's own.
+  it("has PeerJS's heartbeat answered by the runtime, without the object", async () => {
+    const alice = await peer(freshRoom("pj"), "alice");
+    await alice.next();
+    alice.sendRaw('{"type":"HEARTBEAT"}');
+    expect(await alice.next()).toEqual({ type: "HEARTBEAT" });
+    alice.sendRaw('{ "type": "HEARTBEAT" }');
+    alice.sendRaw('{"type":"HEARTBEAT"}');
+    expect(await alice.next()).toEqual({ type: "HEARTBEAT" });
+    expect(alice.received).toHaveLength(3);
+  });
+
   it("keeps keys apart, and answers ID-TAKEN for another token", async () => {
     const [k1, k2] = [freshRoom("pj"), freshRoom("pj")];
     await (await peer(k1, "alice", "one")).next();
