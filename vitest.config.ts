@@ -45,7 +45,13 @@ export default defineConfig({
       // ... and that serves the seed protocol only.
       workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com", ENDPOINTS: "seed" }),
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
-      workerd("workerd-strict", { RATE_LIMIT_PER_SECOND: "20", RATE_LIMIT_BURST: "20", RATE_LIMIT_ABUSE_SECONDS: "1" }),
+      // (and PeerJS's peer list open, as PEERJS_ALLOW_DISCOVERY allows).
+      workerd("workerd-strict", {
+        RATE_LIMIT_PER_SECOND: "20",
+        RATE_LIMIT_BURST: "20",
+        RATE_LIMIT_ABUSE_SECONDS: "1",
+        PEERJS_ALLOW_DISCOVERY: "true",
+      }),
       { test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"], testTimeout: 90_000 } },
       {
         test: {
