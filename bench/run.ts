@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: starts every server on loopback, drives the same scenarios against each in one run, prints the
- * table, and writes bench/results/latest.json, docs/benchmarks.md's results and docs/benchmarks.svg.
+ * table, and writes bench/results/latest.json, docs/benchmarks.md's results and docs/benchmarks.svg. A quick or
+ * partial run writes bench/results/local/ instead (ignored by git), never the committed files.
  * Options: --quick, --servers=a,b, --scenarios=S1,S4, and --render (render the last run again with the current cost
  * model, measure nothing).
  */
@@ -30,6 +31,8 @@ const listArg = (name: string) =>
 const only = listArg("servers");
 const scenarios = listArg("scenarios") ?? ["S1", "S2", "S3", "S4", "S5"];
 const wants = (scenario: string) => scenarios.includes(scenario);
+/** Only a full run of every server and scenario is a record, written to the committed results and docs. */
+const isRecord = !quick && only === undefined && listArg("scenarios") === undefined;
 
 /**
  * Limits raised for the closed-loop and open-loop relay scenarios, which exceed one connection's default rate (and,
@@ -207,11 +210,21 @@ async function main(): Promise<void> {
     results,
     cost: costSummary(results),
   };
+  console.log(renderTable(report));
+  if (!isRecord) {
+    // A quick or partial run is for the one who ran it: it never replaces the committed full run and its docs.
+    const file = `${root}bench/results/local/${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
+    mkdirSync(`${root}bench/results/local`, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(
+      `\nWrote ${file.slice(root.length)} (${report.durationSeconds} s); the committed results are untouched.`,
+    );
+    return;
+  }
   mkdirSync(`${root}bench/results`, { recursive: true });
   writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${root}docs/benchmarks.svg`, renderSvg(report));
   renderMarkdown(report, `${root}docs/benchmarks.md`);
-  console.log(renderTable(report));
   console.log(
     `\nWrote bench/results/latest.json, docs/benchmarks.md and docs/benchmarks.svg (${report.durationSeconds} s).`,
   );
