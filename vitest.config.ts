@@ -13,8 +13,20 @@ function workerd(folder: string, vars: Record<string, string> = {}): TestProject
   };
 }
 
+/**
+ * The server under test logs one JSON line per event. Routine ones (drops, wakes, refusals at debug and info) and
+ * the warnings that tests provoke on purpose (abuse, not reading, connection caps) would flood the output; failures
+ * and anything unexpected still show.
+ */
+const PROVOKED = /"event":"(rate_abuse_closed|outbound_budget_exceeded|connection_rate_exceeded|connection_refused)"/;
+function quietServerLogs(log: string): false | undefined {
+  if (/^\{"level":"(debug|info)"/.test(log) || PROVOKED.test(log)) return false;
+  return undefined;
+}
+
 export default defineConfig({
   test: {
+    onConsoleLog: quietServerLogs,
     // One file at a time: the Node and browser tests each start a server and a browser on a 2-core machine.
     fileParallelism: false,
     projects: [
