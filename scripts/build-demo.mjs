@@ -1,10 +1,28 @@
 // Builds the demo page into public/, which wrangler serves as static assets: demo/app.ts bundled with the client
 // SDK by esbuild, and the HTML and CSS copied. Run by `npm start`, `npm test` and `wrangler deploy` (wrangler.toml [build]).
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const OUTPUTS = ["app.js", "index.html", "style.css"].map((file) => `${root}public/${file}`);
+const INPUTS = ["demo", "src/client", "src/core"].map((dir) => `${root}${dir}`);
+
+/** The newest modification time of the files under `dir`. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+// Up to date: every output is newer than every input (wrangler's watcher asks again at startup).
+const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((file) => statSync(file).mtimeMs)) : 0;
+if (built > Math.max(...INPUTS.map(newest))) process.exit(0);
+
 mkdirSync(`${root}public`, { recursive: true });
 await build({
   entryPoints: [`${root}demo/app.ts`],
