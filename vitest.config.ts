@@ -54,8 +54,8 @@ export default defineConfig({
         NEW_CONNECTIONS_PER_IP_PER_MINUTE: "20",
       }),
       // A server that only lets pages of one origin in.
-      // ... and that serves the seed protocol only.
-      workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com", ENDPOINTS: "seed" }),
+      // ... and that serves the seed protocol only, without the demo page.
+      workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com", ENDPOINTS: "seed", DEMO: "false" }),
       // A low rate and a short abuse window, so closing an abusive socket takes one second, not ten.
       // (and PeerJS's peer list open, as PEERJS_ALLOW_DISCOVERY allows).
       workerd("workerd-strict", {

@@ -58,6 +58,7 @@ const signal :Workerd.Worker = (
     (name = "ADMIN_TOKEN", fromEnvironment = "ADMIN_TOKEN"),
     (name = "ENDPOINTS", fromEnvironment = "ENDPOINTS"),
     (name = "PEERJS_ALLOW_DISCOVERY", fromEnvironment = "PEERJS_ALLOW_DISCOVERY"),
+    (name = "DEMO", fromEnvironment = "DEMO"),
   ],
   durableObjectNamespaces = [
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),

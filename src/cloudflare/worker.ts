@@ -326,8 +326,8 @@ function notFound(pathname: string): Response {
 }
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */
-async function staticAsset({ request, env, pathname }: RouteContext): Promise<Response> {
-  if (request.method === "GET" || request.method === "HEAD") {
+async function staticAsset({ request, env, config, pathname }: RouteContext): Promise<Response> {
+  if (config.serveDemo && (request.method === "GET" || request.method === "HEAD")) {
     const asset = await env.ASSETS.fetch(request);
     if (asset.status !== 404) return asset;
   }

@@ -81,7 +81,10 @@ describe("readConfig", () => {
       adminToken: undefined,
       endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent"]),
       peerjsAllowDiscovery: false,
+      serveDemo: true,
     });
+    expect(readConfig({ DEMO: "false" }).serveDemo).toBe(false);
+    expect(() => readConfig({ DEMO: "no" })).toThrow(/DEMO must be true or false/);
     expect(readConfig({ ENDPOINTS: "seed" }).endpoints).toEqual(new Set(["seed"]));
     expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(
       /ENDPOINTS must list some of seed, y-webrtc, peerjs, webtorrent/,
@@ -124,6 +127,7 @@ describe("readConfig", () => {
       "ADMIN_TOKEN",
       "ENDPOINTS",
       "PEERJS_ALLOW_DISCOVERY",
+      "DEMO",
     ]);
   });
 });

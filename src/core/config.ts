@@ -29,6 +29,8 @@ export interface Config {
   readonly endpoints: ReadonlySet<Endpoint>;
   /** Whether `GET /peerjs/<key>/peers` lists the connected ids (`PEERJS_ALLOW_DISCOVERY`), as PeerJS's option. */
   readonly peerjsAllowDiscovery: boolean;
+  /** Whether the demo page is served (`DEMO`, on unless "false"). */
+  readonly serveDemo: boolean;
 }
 
 /** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
@@ -73,6 +75,7 @@ export const SETTING_NAMES: readonly string[] = [
   "ADMIN_TOKEN",
   "ENDPOINTS",
   "PEERJS_ALLOW_DISCOVERY",
+  "DEMO",
 ];
 
 export class ConfigError extends Error {
@@ -91,13 +94,14 @@ export function readConfig(vars: Settings): Config {
     connectionsPerIpPerMinute: readWholeNumber(vars, "NEW_CONNECTIONS_PER_IP_PER_MINUTE", 0, 1_000_000, 0),
     adminToken: readText(vars, "ADMIN_TOKEN"),
     endpoints: readEndpoints(vars),
-    peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY"),
+    peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY", false),
+    serveDemo: readBoolean(vars, "DEMO", true),
   };
 }
 
-function readBoolean(vars: Settings, name: string): boolean {
+function readBoolean(vars: Settings, name: string, fallback: boolean): boolean {
   const raw = readText(vars, name);
-  if (raw === undefined) return false;
+  if (raw === undefined) return fallback;
   if (raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0") return false;
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);

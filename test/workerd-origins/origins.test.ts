@@ -1,7 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-// This project runs with ALLOWED_ORIGINS = "https://app.example.com" and ENDPOINTS = "seed" (see vitest.config.ts).
+// This project runs with ALLOWED_ORIGINS = "https://app.example.com", ENDPOINTS = "seed" and DEMO = "false" (see
+// vitest.config.ts).
 const get = (path: string, headers: Record<string, string> = {}) =>
   exports.default.fetch(`http://signal.test${path}`, { headers });
 const upgrade = (origin?: string) =>
@@ -38,5 +39,14 @@ describe("ENDPOINTS", () => {
     const response = await get("/y-webrtc/ns", { Upgrade: "websocket" });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ ok: false, code: "endpoint_disabled", error: /ENDPOINTS/ });
+  });
+});
+
+describe("DEMO", () => {
+  it("serves no demo page when it is false: / is a JSON 404 that says where to connect", async () => {
+    const response = await get("/");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "not_found" });
+    expect((await get("/app.js")).status).toBe(404);
   });
 });
