@@ -83,3 +83,14 @@ describe("PeerSession ICE servers", () => {
     session.close();
   });
 });
+
+describe("PeerSession without WebRTC", () => {
+  it("says plainly that it needs an RTCPeerConnection, and where to get one on Node", async () => {
+    vi.stubGlobal("RTCPeerConnection", undefined);
+    const session = new PeerSession({ signaling, remotePeerId: "bob", iceServers: [] });
+    const errors: Error[] = [];
+    session.on("error", (error) => errors.push(error));
+    await expect(session.connection()).rejects.toThrow(/no RTCPeerConnection.*options\.RTCPeerConnection/);
+    expect(errors[0]?.message).toMatch(/README/);
+  });
+});

@@ -106,7 +106,14 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   async #create(options: PeerSessionOptions): Promise<RTCPeerConnection> {
     const fetched = options.iceServers ? undefined : await this.#fetchIceServers(options);
     const iceServers = options.iceServers ?? fetched?.iceServers ?? [];
-    const Impl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+    const Impl =
+      options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
+    if (!Impl) {
+      throw new Error(
+        "PeerSession needs WebRTC: this runtime has no RTCPeerConnection. On Node, pass options.RTCPeerConnection " +
+          "from a WebRTC implementation (for example node-datachannel's polyfill); see the README, Client SDK.",
+      );
+    }
     const pc = new Impl({ iceServers });
     this.#pc = pc;
     if (this.#closed) pc.close();
