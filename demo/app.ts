@@ -106,8 +106,13 @@ function init(): void {
 async function join(room: string, name: string): Promise<void> {
   const joinError = $<HTMLElement>("#join-error");
   joinError.hidden = true;
-  if (!isValidRoomName(room) || !isValidPeerId(name)) {
-    joinError.textContent = "Room: 1-64 of A-Z a-z 0-9 _ - .   Name: the same, plus : and @.";
+  const problem = !isValidRoomName(room)
+    ? "The room name must be 1 to 64 letters, digits, _ - or . (no spaces)."
+    : !isValidPeerId(name)
+      ? "Your name must be 1 to 64 letters, digits, _ - . : or @ (no spaces)."
+      : undefined;
+  if (problem) {
+    joinError.textContent = problem;
     joinError.hidden = false;
     return;
   }
@@ -228,11 +233,15 @@ function startCall(peerId: string): Call {
   session.on("track", ({ streams, track }) => {
     const video = $<HTMLVideoElement>(".remote-video", element);
     video.srcObject = streams[0] ?? new MediaStream([track]);
+    video.addEventListener("playing", () => ($<HTMLElement>(".remote-label", element).hidden = true), { once: true });
     $(".videos", element).classList.add("active");
   });
   session.on("closed", () => endCall(peerId));
   session.on("error", (error) => console.warn(`call with ${peerId}:`, error));
   $(".camera", element).addEventListener("click", () => void startCamera(call));
+  $(".remote-label", element).textContent = `waiting for ${peerId}'s video`;
+  $(".mute", element).addEventListener("click", (event) => toggleTracks(call, "audio", event.currentTarget));
+  $(".video-off", element).addEventListener("click", (event) => toggleTracks(call, "video", event.currentTarget));
   $(".hangup", element).addEventListener("click", () => session.close());
   return call;
 }
@@ -247,9 +256,22 @@ async function startCamera(call: Call): Promise<void> {
     $(".videos", call.element).classList.add("active");
     for (const track of stream.getTracks()) await call.session.addTrack(track, stream);
     button.textContent = "Camera on";
+    $<HTMLElement>(".mute", call.element).hidden = false;
+    $<HTMLElement>(".video-off", call.element).hidden = false;
   } catch (error) {
     button.disabled = false;
     addChat(call.element, "camera", `could not start: ${(error as Error).message}`, false);
+  }
+}
+
+/** Mutes the microphone, or turns the camera off, without ending the call; a second press turns it back on. */
+function toggleTracks(call: Call, kind: "audio" | "video", button: EventTarget | null): void {
+  const tracks = call.localStream?.getTracks().filter((track) => track.kind === kind) ?? [];
+  const enabled = !tracks.some((track) => track.enabled);
+  for (const track of tracks) track.enabled = enabled;
+  if (button instanceof HTMLButtonElement) {
+    button.textContent = kind === "audio" ? (enabled ? "Mute" : "Unmute") : enabled ? "Camera off" : "Camera on";
+    button.setAttribute("aria-pressed", String(!enabled));
   }
 }
 

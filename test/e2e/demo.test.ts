@@ -106,7 +106,36 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
           timeout: 30_000,
         })
         .toBeGreaterThan(0);
+      // The label on the remote video is gone once it plays.
+      await call(page, remote).locator(".remote-label").waitFor({ state: "hidden" });
     }
+    // Mute and camera off, without ending the call.
+    await call(alice, "bob").locator(".mute").click();
+    await call(alice, "bob").locator(".video-off").click();
+    expect(await call(alice, "bob").locator(".mute").textContent()).toBe("Unmute");
+    const enabled = await alice.evaluate(() => {
+      const call = [...window.demo.calls.values()][0] as unknown as { localStream: MediaStream };
+      return call.localStream.getTracks().map((track) => track.enabled);
+    });
+    expect(enabled).toEqual([false, false]);
+  });
+
+  it("loads without a console error, and says the name rule in words, clearing the last error", async () => {
+    context ??= await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    await page.goto(`${server.url}/#room=${newRoom()}`);
+    await page.locator("#name").fill("has space");
+    await page.locator("#join").evaluate((form: HTMLFormElement) => form.requestSubmit());
+    await expect.poll(() => page.locator("#join-error").textContent()).toContain("Your name must be 1 to 64");
+    await page.locator("#name").fill("fine-name");
+    await page.locator("#join").evaluate((form: HTMLFormElement) => form.requestSubmit());
+    await page.locator("#status[data-state=open]").waitFor();
+    expect(await page.locator("#join-error").isHidden()).toBe(true);
+    expect(errors).toEqual([]);
   });
 
   // Regression: an offer of ours queued while the remote offer was being handled became a second answer, and the
