@@ -43,6 +43,10 @@ export interface PeerSessionEvents extends Record<string, unknown> {
   error: Error;
 }
 
+/**
+ * One RTCPeerConnection to one remote peer, negotiated over a `SignalingClient` with the perfect negotiation pattern:
+ * either side may add tracks or data channels at any time. Feed it the remote side's signals with `handleSignal`.
+ */
 export class PeerSession extends Emitter<PeerSessionEvents> {
   readonly remotePeerId: string;
   /** The polite side yields when both sides offer at once; chosen by comparing peer ids, so both sides agree. */

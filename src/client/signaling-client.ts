@@ -32,6 +32,11 @@ type Outgoing =
 /** Errors after which registering again cannot succeed: the client gives up rather than retry forever. */
 const FATAL: ReadonlySet<SignalingErrorCode> = new Set(["invalid_peer_id", "already_registered", "invalid_message"]);
 
+/**
+ * One WebSocket to one room, registered under one peer id, that reconnects on its own and takes its id back with
+ * its resume token. `connect()` registers; `relay(to, data)` sends; events: `relay`, `peer-joined`, `peer-left`,
+ * `registered`, `state`, `error`.
+ */
 export class SignalingClient extends Emitter<SignalingEvents> {
   readonly peerId: string;
   readonly room: string | undefined;

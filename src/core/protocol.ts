@@ -148,5 +148,5 @@ export function errorMessage(code: ErrorCode, error: string, requestId?: string)
   return message;
 }
 
-export { type ParseResult, parseClientMessage, peekRequestId } from "./parse-client.js";
+export { type ParseLimits, type ParseResult, parseClientMessage, peekRequestId } from "./parse-client.js";
 export { parseServerMessage } from "./parse-server.js";
