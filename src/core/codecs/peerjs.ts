@@ -11,7 +11,7 @@ import type { Codec, Decoded } from "../codec.js";
 import type { RoomEvent } from "../events.js";
 import { roomError } from "../events.js";
 import { MAX_PEER_ID_LENGTH } from "../limits.js";
-import { nestsDeeperThan, utf8Length } from "../parse-client.js";
+import { FrameProblem, nestsDeeperThan, readJsonObject } from "../parse-client.js";
 
 /** What the runtime answers PeerJS's heartbeat with (PeerJS ignores a message it does not know). */
 export const PEERJS_HEARTBEAT = '{"type":"HEARTBEAT"}';
@@ -56,20 +56,9 @@ interface PeerjsData {
 
 export const peerjsCodec: Codec = {
   decode(frame, limits): Decoded {
-    if (typeof frame !== "string") return fail("binary_not_supported", "binary frames are not supported");
-    if (utf8Length(frame, limits.maxMessageBytes) > limits.maxMessageBytes) {
-      return fail("message_too_large", `over the limit of ${limits.maxMessageBytes} bytes`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(frame);
-    } catch {
-      return fail("invalid_json", "not JSON");
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return fail("invalid_message", "not an object");
-    }
-    const { type, dst, payload } = value as Record<string, unknown>;
+    const fields = readJsonObject(frame, limits.maxMessageBytes);
+    if (fields instanceof FrameProblem) return fail(fields.code, fields.message);
+    const { type, dst, payload } = fields;
     if (type === "HEARTBEAT") return { ok: true, command: { type: "ping" } };
     if (typeof type !== "string" || !RELAYED.has(type)) return fail("unknown_type", "not a PeerJS message");
     // LEAVE without a destination: the client is going; its close says so.

@@ -5,7 +5,7 @@
  */
 import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../broadcast-pipeline.js";
 import type { Limits } from "../limits.js";
-import { nestsDeeperThan, utf8Length } from "../parse-client.js";
+import { FrameProblem, nestsDeeperThan, readJsonObject } from "../parse-client.js";
 import {
   ANNOUNCE_INTERVAL_SECONDS,
   type Offer,
@@ -26,22 +26,10 @@ export function decodeWebtorrent(
   frame: string | ArrayBuffer,
   limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">,
 ): Decoded {
-  if (typeof frame !== "string") return fail("invalid_message", "binary frames are not supported: send JSON text");
-  const bytes = utf8Length(frame, limits.maxMessageBytes);
-  if (bytes > limits.maxMessageBytes) {
-    return fail("message_too_large", `message is ${bytes} bytes, over the limit of ${limits.maxMessageBytes} bytes`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch {
-    return fail("invalid_message", "invalid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return fail("invalid_message", "message must be a JSON object");
-  }
-  if (nestsDeeperThan(value, limits.maxJsonDepth)) return fail("invalid_message", "message nests too deep");
-  const m = value as Record<string, unknown>;
+  const m = readJsonObject(frame, limits.maxMessageBytes);
+  // A tracker's clients know one failure: its reason.
+  if (m instanceof FrameProblem) return fail(m.code === "message_too_large" ? m.code : "invalid_message", m.message);
+  if (nestsDeeperThan(m, limits.maxJsonDepth)) return fail("invalid_message", "message nests too deep");
   if (m.action === "scrape") {
     const raw = m.info_hash;
     const infoHashes = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];

@@ -9,7 +9,7 @@
  */
 import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../broadcast-pipeline.js";
 import type { Limits } from "../limits.js";
-import { nestsDeeperThan, utf8Length } from "../parse-client.js";
+import { FrameProblem, nestsDeeperThan, readJsonObject } from "../parse-client.js";
 import { PONG_TEXT } from "../protocol.js";
 import {
   MAX_TOPIC_LENGTH,
@@ -26,24 +26,11 @@ export function decodeYWebrtc(
   frame: string | ArrayBuffer,
   limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">,
 ): TopicDecoded {
-  if (typeof frame !== "string") return fail("binary_not_supported", "binary frames are not supported: send JSON text");
-  const bytes = utf8Length(frame, limits.maxMessageBytes);
-  if (bytes > limits.maxMessageBytes) {
-    return fail("message_too_large", `message is ${bytes} bytes, over the limit of ${limits.maxMessageBytes} bytes`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch (e) {
-    return fail("invalid_json", `message is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return fail("invalid_message", "message must be a JSON object");
-  }
-  if (nestsDeeperThan(value, limits.maxJsonDepth)) {
+  const message = readJsonObject(frame, limits.maxMessageBytes);
+  if (message instanceof FrameProblem) return fail(message.code, message.message);
+  if (nestsDeeperThan(message, limits.maxJsonDepth)) {
     return fail("invalid_message", `message nests deeper than the limit of ${limits.maxJsonDepth} objects and arrays`);
   }
-  const message = value as Record<string, unknown>;
   switch (message.type) {
     case "subscribe":
     case "unsubscribe": {
