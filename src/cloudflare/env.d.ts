@@ -10,7 +10,7 @@ declare namespace Cloudflare {
     /** WebSocket BitTorrent trackers: one object per namespace of swarms. */
     Trackers: DurableObjectNamespace<import("./broadcast-object.js").Trackers>;
     /** PeerJS clients: one object per key. */
-    PeerjsRooms: DurableObjectNamespace<import("./room-object.js").PeerjsRooms>;
+    PeerjsRooms: DurableObjectNamespace<import("./peerjs-object.js").PeerjsRooms>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */

@@ -4,7 +4,7 @@
  */
 import { isAbruptCloseCode, isSendableCloseCode } from "../core/close-codes.js";
 import { type ConnectionState, parseConnectionState } from "../core/connection-state.js";
-import type { Transport } from "../core/pipeline.js";
+import type { Refusal, Transport } from "../core/pipeline.js";
 
 /** The pipeline's view of the object's sockets; `S` is what each socket's attachment holds. */
 export function hibernationTransport<S = ConnectionState>(ctx: DurableObjectState): Transport<WebSocket, S> {
@@ -51,4 +51,30 @@ export function closeQuietly(ws: Pick<WebSocket, "close">, code: number, reason:
 /** The state a socket carries, or undefined when it has none or one this version cannot read. */
 export function readConnectionState(ws: WebSocket): ConnectionState | undefined {
   return parseConnectionState(ws.deserializeAttachment());
+}
+
+/**
+ * Answers an upgrade the way the pipeline decided: a refusal as HTTP; a refusal said in a frame on a socket accepted
+ * outside hibernation, so that the runtime completes the close at once (a hibernatable socket closed by the server
+ * reached the client 10 s later); or the socket accepted for hibernation and handed to `accepted`.
+ */
+export function answerUpgrade(
+  ctx: DurableObjectState,
+  refusal: Refusal | undefined,
+  accepted: (ws: WebSocket) => void,
+): Response {
+  if (refusal?.kind === "http") {
+    const { status, code, error } = refusal;
+    return Response.json({ ok: false, code, error }, { status, headers: { "retry-after": "60" } });
+  }
+  const { 0: client, 1: server } = new WebSocketPair();
+  if (refusal) {
+    server.accept();
+    server.send(refusal.frame);
+    server.close(refusal.code, refusal.reason);
+  } else {
+    ctx.acceptWebSocket(server);
+    accepted(server);
+  }
+  return new Response(null, { status: 101, webSocket: client });
 }

@@ -13,7 +13,8 @@ import { iceServersFor } from "./ice-servers.js";
 import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
 
 export { Topics, Trackers } from "./broadcast-object.js";
-export { PeerjsRooms, Peers } from "./room-object.js";
+export { PeerjsRooms } from "./peerjs-object.js";
+export { Peers } from "./room-object.js";
 
 interface RouteContext {
   request: Request;

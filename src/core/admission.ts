@@ -5,7 +5,7 @@
  * sockets that never registered within the register timeout make way (one client opening thousands of them
  * locked a room). Checked only then, so that it costs nothing (no alarm, no storage) the rest of the time.
  */
-import { CLOSE_REGISTER_TIMEOUT } from "./close-codes.js";
+import { CLOSE_REGISTER_TIMEOUT, CLOSE_TRY_AGAIN_LATER } from "./close-codes.js";
 import type { Limits } from "./limits.js";
 
 export interface AdmissionOptions<C> {
@@ -17,6 +17,15 @@ export interface AdmissionOptions<C> {
 }
 
 export type AdmissionVerdict = "ok" | "room_full" | "too_many_connections";
+
+/**
+ * Why a connection is not admitted, and how the host refuses it. A full room is told in a frame (in the protocol's
+ * own words) on a socket accepted apart and closed at once: browsers hide the HTTP status of a refused upgrade. An
+ * address over its cap gets a plain HTTP 429: its client is most likely a script that reads statuses.
+ */
+export type Refusal =
+  | { kind: "frame"; frame: string; code: number; reason: string }
+  | { kind: "http"; status: number; code: string; error: string };
 
 export class Admission<C> {
   #connections = 0;
@@ -35,6 +44,21 @@ export class Admission<C> {
     this.#connections++;
     if (!registered) this.#unregistered.add(connection);
     this.#count(connection, address);
+  }
+
+  /**
+   * Whether one more connection from `address` fits (counting it if so), or how to refuse it; `sayFull` words the
+   * full room's refusal in the protocol's frame.
+   */
+  admit(address: string, sayFull: (text: string) => string | undefined): Refusal | undefined {
+    const verdict = this.fits(address);
+    if (verdict === "ok") return undefined;
+    const { maxConnectionsPerIp: cap, maxPeersPerRoom: max } = this.options.limits;
+    if (verdict === "too_many_connections") {
+      return { kind: "http", status: 429, code: verdict, error: `this address holds ${cap} connections here already` };
+    }
+    const frame = sayFull(`full: ${max} of ${max} connections`) ?? "";
+    return { kind: "frame", frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
   }
 
   /** Whether one more connection from `address` fits, counting it in the room if so. */

@@ -6,7 +6,7 @@
  * what is kept with each connection is the protocol's to say (its topics, its swarms).
  */
 import { Admission } from "./admission.js";
-import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from "./close-codes.js";
+import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION } from "./close-codes.js";
 import type { Limits } from "./limits.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
 import { OutboundBudget } from "./outbound-budget.js";
@@ -97,15 +97,11 @@ export class BroadcastPipeline<C extends object, Command, Event extends object, 
   }
 
   admit(address = ""): Refusal | undefined {
-    const verdict = this.#admission.fits(address);
-    if (verdict === "ok") return undefined;
-    if (verdict === "too_many_connections") {
-      const cap = this.#limits.maxConnectionsPerIp;
-      return { kind: "http", status: 429, code: verdict, error: `this address holds ${cap} connections here already` };
-    }
-    const max = this.#limits.maxPeersPerRoom;
-    const full = this.#protocol.error("room_full", `this namespace is full: ${max} of ${max} connections`);
-    return { kind: "frame", frame: this.#protocol.encode(full) ?? "", code: CLOSE_TRY_AGAIN_LATER, reason: "full" };
+    const full = (text: string) =>
+      this.#protocol.encode(this.#protocol.error("room_full", `this namespace is ${text}`));
+    const refusal = this.#admission.admit(address, full);
+    if (refusal?.kind === "http") this.#log("warn", "connection_refused", { code: refusal.code });
+    return refusal;
   }
 
   open(connection: C, identity: Identity = {}): void {

@@ -7,14 +7,8 @@
  * The relay path (`message` for a relay to a connected peer) touches no storage and awaits nothing.
  */
 
-import { Admission } from "./admission.js";
-import {
-  CLOSE_NOT_READING,
-  CLOSE_POLICY_VIOLATION,
-  CLOSE_TRY_AGAIN_LATER,
-  isAbruptCloseCode,
-  isGoodbye,
-} from "./close-codes.js";
+import { Admission, type Refusal } from "./admission.js";
+import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION, isAbruptCloseCode, isGoodbye } from "./close-codes.js";
 import type { Codec } from "./codec.js";
 import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
@@ -41,10 +35,7 @@ export interface Identity {
   subject?: string;
 }
 
-/** Why a connection is not admitted: said in a frame on the accepted socket, or as an HTTP answer. */
-export type Refusal =
-  | { kind: "frame"; frame: string; code: number; reason: string }
-  | { kind: "http"; status: number; code: string; error: string };
+export type { Refusal } from "./admission.js";
 
 /** What a room holds and has done since it woke, for the admin route. */
 export interface RoomStats {
@@ -174,23 +165,13 @@ export class Pipeline<C extends object> {
     }
   }
 
-  /**
-   * Whether one more connection (from `address`) fits in the room, asked before it is accepted. When it does not,
-   * the answer says how to refuse it. A full room is told in a frame: the host accepts the socket apart (not among
-   * the room's connections), sends it and closes, so the client learns why rather than seeing a bare failed
-   * handshake (browsers hide the HTTP status of a refused upgrade), and the close reaches it at once. An address
-   * over its cap gets a plain HTTP 429: its client is most likely a script that reads statuses.
-   */
+  /** Whether one more connection (from `address`) fits in the room, asked before it is accepted; else how to refuse it. */
   admit(address = ""): Refusal | undefined {
-    const verdict = this.#admission.fits(address);
-    if (verdict === "ok") return undefined;
-    if (verdict === "too_many_connections") {
-      const cap = this.#limits.maxConnectionsPerIp;
-      return { kind: "http", status: 429, code: verdict, error: `this address holds ${cap} connections here already` };
-    }
-    const max = this.#limits.maxPeersPerRoom;
-    const frame = this.#codec.encode(roomError("room_full", `room is full: ${max} of ${max} connections`)) ?? "";
-    return { kind: "frame", frame, code: CLOSE_TRY_AGAIN_LATER, reason: "room full" };
+    const refusal = this.#admission.admit(address, (text) =>
+      this.#codec.encode(roomError("room_full", `room is ${text}`)),
+    );
+    if (refusal?.kind === "http") this.#log("warn", "connection_refused", undefined, { code: refusal.code });
+    return refusal;
   }
 
   /** A connection was admitted and accepted. */

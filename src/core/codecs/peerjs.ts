@@ -8,13 +8,16 @@
  * said as one; what the original server passes over in silence (a bad frame, a LEAVE to nobody) stays silent here.
  */
 import type { Codec, Decoded } from "../codec.js";
-import type { RoomEvent } from "../events.js";
+import type { RoomCommand, RoomEvent } from "../events.js";
 import { roomError } from "../events.js";
 import { MAX_PEER_ID_LENGTH } from "../limits.js";
 import { FrameProblem, nestsDeeperThan, readJsonObject } from "../parse-client.js";
+import type { Refusal } from "../pipeline.js";
 
 /** What the runtime answers PeerJS's heartbeat with (PeerJS ignores a message it does not know). */
 export const PEERJS_HEARTBEAT = '{"type":"HEARTBEAT"}';
+/** A PeerJS token is kept as the registration's resume token, in the socket's attachment. */
+const MAX_PEERJS_TOKEN_LENGTH = 64;
 /** How long a message to a peer that is not connected waits for it, as the original server's expire_timeout. */
 export const PEERJS_EXPIRE_MS = 5_000;
 /** The original server's error texts, which PeerJS shows to its users. */
@@ -111,9 +114,23 @@ function encodePeerjs(event: Exclude<RoomEvent, { type: "disconnect" }>): string
   }
 }
 
-/** A refusal at connect time, before any room: said the way the original says it. */
-export function peerjsError(msg: string): string {
-  return JSON.stringify({ type: "ERROR", payload: { msg } });
+/**
+ * What a PeerJS client's connection asks (`?id=&token=`): the registration to make on its behalf, or the refusal
+ * the original server gives, said in a frame on a socket closed at once.
+ */
+export function peerjsConnection(
+  id: string | null,
+  token: string | null,
+): { register: Extract<RoomCommand, { type: "register" }> } | { refusal: Refusal } {
+  if (!id || !token) return refuse(PEERJS_ERRORS.invalidParameters);
+  if (!isPeerjsId(id)) return refuse(PEERJS_ERRORS.invalidId);
+  if (token.length > MAX_PEERJS_TOKEN_LENGTH) return refuse(PEERJS_ERRORS.invalidToken);
+  return { register: { type: "register", peerId: toRoomId(id), presence: false, resumeToken: token, ownToken: token } };
+}
+
+function refuse(msg: string): { refusal: Refusal } {
+  const frame = JSON.stringify({ type: "ERROR", payload: { msg } });
+  return { refusal: { kind: "frame", frame, code: 1000, reason: "refused" } };
 }
 
 function fail(code: Parameters<typeof roomError>[0], message: string): Decoded {
