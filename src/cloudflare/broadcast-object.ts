@@ -11,7 +11,7 @@ import { yWebrtcProtocol } from "../core/codecs/y-webrtc.js";
 import { readConfig } from "../core/config.js";
 import { describeError, logEvent } from "../core/log.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import { closeQuietly, hibernationTransport } from "./hibernation.js";
+import { answerUpgrade, closeQuietly, hibernationTransport } from "./hibernation.js";
 import { ADDRESS_HEADER } from "./room-object.js";
 
 abstract class BroadcastObject<Command, Event extends object, S> extends DurableObject<Env> {
@@ -35,21 +35,7 @@ abstract class BroadcastObject<Command, Event extends object, S> extends Durable
   override async fetch(request: Request): Promise<Response> {
     try {
       const address = request.headers.get(ADDRESS_HEADER) ?? "";
-      const refusal = this.#pipeline.admit(address);
-      if (refusal?.kind === "http") {
-        const { status, code, error } = refusal;
-        return Response.json({ ok: false, code, error }, { status, headers: { "retry-after": "60" } });
-      }
-      const { 0: client, 1: server } = new WebSocketPair();
-      if (refusal) {
-        server.accept();
-        server.send(refusal.frame);
-        server.close(refusal.code, refusal.reason);
-      } else {
-        this.ctx.acceptWebSocket(server);
-        this.#pipeline.open(server, { address });
-      }
-      return new Response(null, { status: 101, webSocket: client });
+      return answerUpgrade(this.ctx, this.#pipeline.admit(address), (ws) => this.#pipeline.open(ws, { address }));
     } catch (error) {
       logEvent("error", "upgrade_failed", { namespace: this.#pipeline.namespace, error: describeError(error) });
       return Response.json(
