@@ -3,36 +3,17 @@
  * their only tracker: the peers meet and message each other, on `npm start` and `npm run serve`. Skipped like
  * demo.test.ts when there is no Chromium.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, type NpmServerKind, startNpmServer } from "../../tools/npm-server.js";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
-import { type AppServer, serveApp } from "./compat/serve-app.js";
-
-const HOSTS: NpmServerKind[] = ["npm start", "npm run serve"];
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { haveChromium } from "./chromium.js";
+import { HOSTS, useCompatApp } from "./compat/harness.js";
 
 describe.skipIf(!haveChromium).each(HOSTS)("Trystero (torrent) in Chromium, on %s", (kind) => {
-  let signal: DevServer;
-  let app: AppServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    [signal, app, browser] = await Promise.all([
-      startNpmServer(kind),
-      serveApp("trystero-page.ts"),
-      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
-    ]);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await signal?.stop();
-  });
+  const app = useCompatApp(kind, "trystero-page.ts");
 
   async function page(roomId: string): Promise<Page> {
-    const p = await (await browser.newContext()).newPage();
-    p.on("pageerror", (error) => console.error("page error:", error.message));
-    await p.goto(app.url);
-    const tracker = `${signal.wsUrl}/announce/e2e`;
+    const p = await app.page();
+    const tracker = `${app.signal.wsUrl}/announce/e2e`;
     await p.evaluate(
       ([url, r]) => window.startRoom(url as string, "webrtc-signal-e2e", r as string),
       [tracker, roomId],

@@ -3,37 +3,20 @@
  * y-webrtc's BroadcastChannel), with this server as their only signaling server: two documents converge over a
  * WebRTC connection, on `npm start` and on `npm run serve`. Skipped like demo.test.ts when there is no Chromium.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, type NpmServerKind, startNpmServer } from "../../tools/npm-server.js";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
-import { type AppServer, serveApp } from "./compat/serve-app.js";
-
-const HOSTS: NpmServerKind[] = ["npm start", "npm run serve"];
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { haveChromium } from "./chromium.js";
+import { HOSTS, useCompatApp } from "./compat/harness.js";
 
 describe.skipIf(!haveChromium).each(HOSTS)("y-webrtc and yjs in Chromium, on %s", (kind) => {
-  let signal: DevServer;
-  let app: AppServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    [signal, app, browser] = await Promise.all([
-      startNpmServer(kind),
-      serveApp("yjs-page.ts"),
-      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS }),
-    ]);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await signal?.stop();
-  });
+  const app = useCompatApp(kind, "yjs-page.ts");
 
   async function page(room: string): Promise<Page> {
-    const context = await browser.newContext();
-    const p = await context.newPage();
-    p.on("pageerror", (error) => console.error("page error:", error.message));
-    await p.goto(app.url);
-    await p.evaluate(([url, r]) => window.startDoc(url as string, r as string), [`${signal.wsUrl}/y-webrtc/e2e`, room]);
+    const p = await app.page();
+    await p.evaluate(
+      ([url, r]) => window.startDoc(url as string, r as string),
+      [`${app.signal.wsUrl}/y-webrtc/e2e`, room],
+    );
     return p;
   }
 
