@@ -61,60 +61,21 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, npm run serve (self-hosted workerd)",
     protocol: "seed",
     hasLimits: true,
-    start: (port, vars, cpu) =>
-      launch(
-        cpu,
-        "node",
-        [...tsx, `${root}deploy/workerd/serve.ts`],
-        /Ready on http/,
-        `ws://127.0.0.1:${port}/rooms/bench`,
-        {
-          ...vars,
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
-        },
-      ),
+    start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/rooms/bench"),
   },
   {
     id: "serve-y-webrtc",
     label: "this project's y-webrtc endpoint (npm run serve)",
     protocol: "y-webrtc",
     hasLimits: true,
-    start: (port, vars, cpu) =>
-      launch(
-        cpu,
-        "node",
-        [...tsx, `${root}deploy/workerd/serve.ts`],
-        /Ready on http/,
-        `ws://127.0.0.1:${port}/y-webrtc/bench`,
-        {
-          ...vars,
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
-        },
-      ),
+    start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/y-webrtc/bench"),
   },
   {
     id: "serve-peerjs",
     label: "this project's PeerJS endpoint (npm run serve)",
     protocol: "peerjs",
     hasLimits: true,
-    start: (port, vars, cpu) =>
-      launch(
-        cpu,
-        "node",
-        [...tsx, `${root}deploy/workerd/serve.ts`],
-        /Ready on http/,
-        `ws://127.0.0.1:${port}/peerjs/peerjs`,
-        {
-          ...vars,
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
-        },
-      ),
+    start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/peerjs/peerjs"),
   },
   {
     id: "control-do",
@@ -177,6 +138,23 @@ export const SERVERS: ServerSpec[] = [
 ];
 
 /** A Worker served by workerd through Miniflare, in its own process (bench/servers/miniflare-main.ts). */
+/** `npm run serve` (the self-hosted server) with its rooms in a fresh directory; clients connect to `path`. */
+function selfHosted(cpu: string, port: number, vars: Record<string, string>, path: string) {
+  return launch(
+    cpu,
+    "node",
+    [...tsx, `${root}deploy/workerd/serve.ts`],
+    /Ready on http/,
+    `ws://127.0.0.1:${port}${path}`,
+    {
+      ...vars,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "bench-serve-")),
+    },
+  );
+}
+
 function miniflare(cpu: string, port: number, entry: string, className: string, vars: Record<string, string>) {
   const args = [
     ...tsx,
