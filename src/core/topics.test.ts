@@ -4,11 +4,8 @@ import { decodeYWebrtc, encodeYWebrtc, yWebrtcProtocol } from "./codecs/y-webrtc
 import { DEFAULT_LIMITS } from "./limits.js";
 import { MAX_TOPICS_PER_CONNECTION } from "./topics.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: what the tests read back is whatever the server sent
-type Sent = any;
-
 class Conn {
-  sent: Sent[] = [];
+  sent: unknown[] = [];
   closedWith: number | undefined;
   saved: unknown;
   constructor(readonly name: string) {}
