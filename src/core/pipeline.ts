@@ -14,10 +14,10 @@ import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
 import { type RoomCommand, roomError } from "./events.js";
+import { JoinGate } from "./join-gate.js";
 import type { Limits } from "./limits.js";
 import { listCharge } from "./list-charge.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
-import { PresenceBudget } from "./presence-budget.js";
 import { TokenBucket } from "./rate-limit.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
 import { Revision, type RevisionStore } from "./revision.js";
@@ -81,7 +81,7 @@ export class Pipeline<C extends object> {
   readonly #delivery: Delivery<C>;
   #roomName: string;
   readonly #admission: Admission<C>;
-  readonly #presenceBudget: PresenceBudget;
+  readonly #gate: JoinGate;
   readonly #wokeAt: number;
   readonly #onEmpty: (() => void) | undefined;
   #messagesIn = 0;
@@ -99,7 +99,7 @@ export class Pipeline<C extends object> {
         return host.send(connection, text);
       },
     };
-    this.#presenceBudget = new PresenceBudget(options.limits);
+    this.#gate = new JoinGate(options.limits);
     this.#roomName = options.roomName;
     this.#now = options.now ?? Date.now;
     this.#wokeAt = this.#now();
@@ -253,7 +253,7 @@ export class Pipeline<C extends object> {
   #handle(connection: C, record: ConnectionRecord, command: RoomCommand, now: number): void {
     const requestId = command.requestId;
     if (command.type === "register" && !this.#room.registrationOf(connection)) {
-      const refusal = this.#refuseRegistration(record, command.peerId, now);
+      const refusal = this.#gate.refusal(record, command.peerId, this.#room.watcherCount, now);
       if (refusal) {
         this.#delivery.send(connection, roomError(refusal.code, refusal.text, requestId));
         return;
@@ -330,12 +330,10 @@ export class Pipeline<C extends object> {
     return record;
   }
 
-  /** A registered peer is leaving: its address pays for the presence events of its stay (see presence-budget.ts). */
+  /** A registered peer is leaving: its address pays for the presence events of its stay. */
   #chargePresence(connection: C): void {
-    if (!this.#room.registrationOf(connection) || this.#room.watcherCount === 0) return;
-    const record = this.#recordOf(connection);
-    const cost = this.#presenceBudget.cycleCost(this.#room.watcherCount);
-    this.#presenceBudget.charge(record.address, cost, this.#moment ?? this.#now());
+    if (!this.#room.registrationOf(connection)) return;
+    this.#gate.leaving(this.#recordOf(connection).address, this.#room.watcherCount, this.#moment ?? this.#now());
   }
 
   #forgetIfEmpty(): void {
@@ -369,27 +367,6 @@ export class Pipeline<C extends object> {
     if (record.address !== "") state.address = record.address;
     if (record.subject !== undefined) state.subject = record.subject;
     this.#transport.save(connection, state);
-  }
-
-  /**
-   * A registration this connection may not make: a peer id other than its token's `sub`, or a join whose presence
-   * events its address cannot pay for (see presence-budget.ts).
-   */
-  #refuseRegistration(
-    record: ConnectionRecord,
-    peerId: string,
-    now: number,
-  ): { code: "forbidden" | "rate_limited"; text: string } | undefined {
-    if (record.subject !== undefined && peerId !== record.subject) {
-      return { code: "forbidden", text: `this connection's token lets it register only as "${record.subject}"` };
-    }
-    const cost = this.#presenceBudget.cycleCost(this.#room.watcherCount);
-    if (!this.#presenceBudget.allows(record.address, cost, now)) {
-      const wait = this.#presenceBudget.waitFor(record.address, cost, now);
-      const text = `joins from this address are arriving faster than this room's ${this.#room.watcherCount} presence watchers should be told; try again in ${wait} s`;
-      return { code: "rate_limited", text };
-    }
-    return undefined;
   }
 
   /** An abuser leaves at once, with no reservation to come back to. */
