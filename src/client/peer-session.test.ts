@@ -1,14 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PeerSession } from "./peer-session.js";
+import { isSessionSignal, PeerSession, type SessionSignal } from "./peer-session.js";
 import type { SignalingClient } from "./signaling-client.js";
 
-/** Enough of an RTCPeerConnection to watch its configuration. */
+/** Enough of an RTCPeerConnection to watch its configuration, gather candidates and negotiate. */
 class FakePeerConnection {
   static last: FakePeerConnection | undefined;
   configuration: RTCConfiguration;
   signalingState = "stable";
-  onnegotiationneeded = null;
-  onicecandidate = null;
+  localDescription: { toJSON(): RTCSessionDescriptionInit } | null = null;
+  added: RTCIceCandidateInit[] = [];
+  onnegotiationneeded: (() => void) | null = null;
+  onicecandidate: ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
   onconnectionstatechange = null;
   ontrack = null;
   ondatachannel = null;
@@ -23,6 +25,17 @@ class FakePeerConnection {
     this.configuration = configuration;
   }
   close() {}
+  async setLocalDescription() {
+    const description = { type: "offer", sdp: `offer ${this.added.length}` } as const;
+    this.localDescription = { toJSON: () => description };
+  }
+  async addIceCandidate(candidate: RTCIceCandidateInit) {
+    this.added.push(candidate);
+  }
+  /** Gathers one candidate, or ends gathering with `null`. */
+  gather(candidate: string | null) {
+    this.onicecandidate?.({ candidate: candidate === null ? null : { toJSON: () => ({ candidate, sdpMid: "0" }) } });
+  }
 }
 
 const signaling = {
@@ -92,5 +105,98 @@ describe("PeerSession without WebRTC", () => {
     session.on("error", (error) => errors.push(error));
     await expect(session.connection()).rejects.toThrow(/no RTCPeerConnection.*options\.RTCPeerConnection/);
     expect(errors[0]?.message).toMatch(/README/);
+  });
+});
+
+describe("PeerSession candidate batches", () => {
+  /** A session whose relays are collected, over a fake connection with no ICE servers to fetch. */
+  async function session(candidateBatchMs?: number) {
+    const sent: SessionSignal[] = [];
+    const session = new PeerSession({
+      signaling: { ...signaling, relay: (_to: string, data: SessionSignal) => void sent.push(data) } as never,
+      remotePeerId: "bob",
+      iceServers: [],
+      RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
+      candidateBatchMs,
+    });
+    await session.connection();
+    return { session, sent, pc: FakePeerConnection.last as FakePeerConnection };
+  }
+  const candidate = (text: string) => ({ candidate: text, sdpMid: "0" });
+
+  it("sends the candidates gathered within the window as one relay, in order; a lone one as itself", async () => {
+    vi.useFakeTimers();
+    const { sent, pc } = await session();
+    pc.gather("c1");
+    await vi.advanceTimersByTimeAsync(5);
+    pc.gather("c2");
+    pc.gather("c3");
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(15);
+    expect(sent).toEqual([{ rtc: "candidates", candidates: [candidate("c1"), candidate("c2"), candidate("c3")] }]);
+    // A candidate found later (a STUN answer, say) waits its own window, and goes alone as a plain candidate.
+    pc.gather("c4");
+    await vi.advanceTimersByTimeAsync(20);
+    expect(sent.slice(1)).toEqual([{ rtc: "candidate", candidate: candidate("c4") }]);
+  });
+
+  it("sends what it holds at once when gathering ends", async () => {
+    vi.useFakeTimers();
+    const { sent, pc } = await session();
+    pc.gather("c1");
+    pc.gather("c2");
+    pc.gather(null);
+    expect(sent).toEqual([{ rtc: "candidates", candidates: [candidate("c1"), candidate("c2")] }]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("sends held candidates before a new description, which must come after them", async () => {
+    vi.useFakeTimers();
+    const { sent, pc } = await session();
+    pc.gather("c1");
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.map((signal) => signal.rtc)).toEqual(["candidate", "description"]);
+  });
+
+  it("caps a batch, and sends every candidate alone with candidateBatchMs: 0", async () => {
+    vi.useFakeTimers();
+    const batched = await session();
+    for (let i = 0; i < 40; i++) batched.pc.gather(`c${i}`);
+    expect(batched.sent).toHaveLength(1);
+    expect(batched.sent[0]).toMatchObject({ rtc: "candidates", candidates: { length: 32 } });
+    await vi.advanceTimersByTimeAsync(20);
+    expect(batched.sent[1]).toMatchObject({ rtc: "candidates", candidates: { length: 8 } });
+
+    const alone = await session(0);
+    alone.pc.gather("c1");
+    alone.pc.gather("c2");
+    expect(alone.sent).toEqual([
+      { rtc: "candidate", candidate: candidate("c1") },
+      { rtc: "candidate", candidate: candidate("c2") },
+    ]);
+  });
+
+  it("drops held candidates on close, sending only its goodbye", async () => {
+    vi.useFakeTimers();
+    const { session: s, sent, pc } = await session();
+    pc.gather("c1");
+    s.close();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent).toEqual([{ rtc: "bye" }]);
+  });
+
+  it("adds a received batch's candidates in order, and still takes single ones", async () => {
+    const { session: s, pc } = await session();
+    await s.handleSignal({ rtc: "candidates", candidates: [candidate("r1"), candidate("r2")] });
+    await s.handleSignal({ rtc: "candidate", candidate: candidate("r3") });
+    expect(pc.added).toEqual([candidate("r1"), candidate("r2"), candidate("r3")]);
+  });
+
+  it("recognises a batch only with a list of candidates", () => {
+    expect(isSessionSignal({ rtc: "candidates", candidates: [] })).toBe(true);
+    expect(isSessionSignal({ rtc: "candidates", candidates: "c1" })).toBe(false);
+    expect(isSessionSignal({ rtc: "candidates" })).toBe(false);
   });
 });

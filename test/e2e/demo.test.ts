@@ -19,9 +19,43 @@ declare global {
   interface Window {
     demo: {
       client?: { on(event: "registered", listener: () => void): () => void };
-      calls: Map<string, { session: { polite: boolean } }>;
+      calls: Map<string, { session: { polite: boolean; connection(): Promise<RTCPeerConnection> } }>;
       call(peerId: string): unknown;
     };
+    sentFrames: string[];
+  }
+}
+
+/** Records every frame the page's WebSockets send, in `window.sentFrames`. */
+async function countSentFrames(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const frames: string[] = [];
+    window.sentFrames = frames;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      frames.push(typeof data === "string" ? data : "(binary)");
+      send.call(this, data);
+    };
+  });
+}
+
+/** A frame as "register", "relay description", "relay candidates", "ping"... */
+function describeFrame(frame: string): string {
+  try {
+    const message = JSON.parse(frame) as { type?: string; data?: { rtc?: string } };
+    return message.data?.rtc ? `${message.type} ${message.data.rtc}` : String(message.type);
+  } catch {
+    return frame;
+  }
+}
+
+/** How many ICE candidates a frame relays. */
+function candidatesIn(frame: string): number {
+  try {
+    const { data } = JSON.parse(frame) as { data?: { rtc?: string; candidates?: unknown[] } };
+    return data?.rtc === "candidate" ? 1 : data?.rtc === "candidates" ? (data.candidates?.length ?? 0) : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -74,9 +108,13 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
     await call(page, remote).locator(".chat li", { hasText: text }).waitFor({ timeout: 15_000 });
   }
 
-  async function connectPair(room: string, first?: (page: Page) => Promise<void>): Promise<[Page, Page]> {
+  async function connectPair(
+    room: string,
+    first?: (page: Page) => Promise<void>,
+    second?: (page: Page) => Promise<void>,
+  ): Promise<[Page, Page]> {
     const alice = await open("alice", room, first);
-    const bob = await open("bob", room);
+    const bob = await open("bob", room, second);
     await alice.locator('#peers li[data-peer="bob"]').waitFor();
     await bob.locator('#peers li[data-peer="alice"]').waitFor();
     await alice.locator('#peers li[data-peer="bob"] button').click();
@@ -91,6 +129,34 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
     await say(bob, "alice", "hi alice");
     await heard(alice, "bob", "hi alice");
     await expect.poll(() => call(alice, "bob").locator(".conn-state").textContent()).toBe("connected");
+  });
+
+  // Incoming WebSocket messages are what a room is billed for (20 to a request): a call's setup, both sides'
+  // registrations included, is counted frame by frame as the pages send them.
+  it("sets up a two-peer call in at most 8 incoming messages, candidates batched", async () => {
+    const room = newRoom();
+    const [alice, bob] = await connectPair(room, countSentFrames, countSentFrames);
+    for (const page of [alice, bob]) {
+      await expect
+        .poll(() =>
+          page.evaluate(async () => {
+            const pc = await [...window.demo.calls.values()][0]?.session.connection();
+            return pc?.iceGatheringState;
+          }),
+        )
+        .toBe("complete");
+    }
+    const sent = (await Promise.all([alice, bob].map((page) => page.evaluate(() => window.sentFrames)))).flat();
+    const kinds = sent.map(describeFrame);
+    const candidates = sent.map(candidatesIn).filter((count) => count > 0);
+    const carried = candidates.reduce((sum, count) => sum + count, 0);
+    console.log(`a two-peer call sent ${sent.length} messages (${carried} candidates): ${kinds.join(", ")}`);
+    expect(kinds.filter((kind) => kind === "register")).toHaveLength(2);
+    expect(kinds.filter((kind) => kind === "relay description")).toHaveLength(2);
+    // Chromium gathers each side's host candidates in the same millisecond here: one relay carries them.
+    expect(carried).toBeGreaterThanOrEqual(2);
+    expect(candidates.length).toBeLessThan(carried);
+    expect(sent.length).toBeLessThanOrEqual(8);
   });
 
   it("each side receives the other's video and decodes frames", async () => {
