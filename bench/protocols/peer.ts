@@ -12,6 +12,8 @@ export interface BenchPeer {
   relay(to: string, data: RelayData): void;
   /** The other peers' ids, or undefined where the protocol has no such request. */
   listPeers(): Promise<string[]> | undefined;
+  /** The other peers' ids as the registration's answer listed them, where it lists them. */
+  readonly peersAtRegistration: string[] | undefined;
   onRelay: (from: string, data: RelayData) => void;
   onError: (code: string) => void;
   close(): Promise<void>;
@@ -21,7 +23,7 @@ export interface BenchPeer {
 
 /** What one incoming message means to a benchmark peer. */
 export type Reading =
-  | { kind: "registered" }
+  | { kind: "registered"; peers?: string[] }
   | { kind: "relay"; from: string; data: RelayData }
   | { kind: "peers"; peers: string[] }
   | { kind: "error"; code: string; text: string }
@@ -43,12 +45,15 @@ export async function openPeer(adapter: ProtocolAdapter, base: string, id: strin
   const listWaiters: Array<(peers: string[]) => void> = [];
   let settle: ((error?: Error) => void) | undefined;
   let peer: BenchPeer | undefined;
+  let peersAtRegistration: string[] | undefined;
   // Listening from the first frame: PeerJS's OPEN can come in the same tick as the socket opens.
   const onMessage = (message: Record<string, unknown>) => {
     counts.received++;
     const reading = adapter.read(message);
-    if (reading?.kind === "registered") settle?.();
-    else if (reading?.kind === "relay") peer?.onRelay(reading.from, reading.data);
+    if (reading?.kind === "registered") {
+      peersAtRegistration = reading.peers;
+      settle?.();
+    } else if (reading?.kind === "relay") peer?.onRelay(reading.from, reading.data);
     else if (reading?.kind === "peers") listWaiters.shift()?.(reading.peers);
     else if (reading?.kind === "error") {
       if (settle) settle(new Error(`${id}: ${reading.code}: ${reading.text}`));
@@ -77,6 +82,9 @@ export async function openPeer(adapter: ProtocolAdapter, base: string, id: strin
   peer = {
     id,
     counts,
+    get peersAtRegistration() {
+      return peersAtRegistration;
+    },
     onRelay: () => {},
     onError: () => {},
     relay: (to, data) => send(adapter.relay(id, to, data)),

@@ -12,7 +12,7 @@ export const seed: ProtocolAdapter = {
   read(m) {
     switch (m.type) {
       case "registered":
-        return { kind: "registered" };
+        return { kind: "registered", peers: Array.isArray(m.peers) ? m.peers.map(String) : undefined };
       case "relay":
         return { kind: "relay", from: String(m.from), data: m.data as RelayData };
       case "peers":
