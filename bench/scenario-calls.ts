@@ -61,10 +61,11 @@ async function oneCall(
       tally.sent++;
       from.relay(to, data);
     };
-    const sendCandidates = (from: BenchPeer, to: string) =>
-      CANDIDATE_RELAYS.forEach((count, i) =>
-        send(from, to, { kind: "candidates", ...payload(count * CANDIDATE_BYTES, i, 0) }),
-      );
+    const sendCandidates = (from: BenchPeer, to: string) => {
+      CANDIDATE_RELAYS.forEach((count, i) => {
+        send(from, to, { kind: "candidates", ...payload(count * CANDIDATE_BYTES, i, 0) });
+      });
+    };
     callee.onRelay = (from, data) => {
       tally.delivered++;
       calleeGot++;
