@@ -30,8 +30,14 @@ export function isSessionSignal(data: unknown): data is SessionSignal {
   }
 }
 
-/** How long a gathered candidate waits for others to share its relay, unless told otherwise. */
+/** The longest a gathered candidate waits for others to share its relay, unless told otherwise. */
 export const CANDIDATE_BATCH_MS = 20;
+/**
+ * A pause in gathering this long ends a batch early. A browser finds its host candidates within a millisecond of
+ * each other, and its server-reflexive and relay candidates a round trip to STUN or TURN later: the pause
+ * separates the bursts about as well as the whole window would, and holds the first burst for 4 ms, not 20.
+ */
+const GATHERING_PAUSE_MS = 4;
 /** The most candidates in one relay: a few KiB, far under any frame limit. */
 const MAX_CANDIDATES_PER_RELAY = 32;
 
@@ -48,11 +54,11 @@ export interface PeerSessionOptions {
   /** An RTCPeerConnection constructor, for environments without a global one. */
   RTCPeerConnection?: typeof RTCPeerConnection;
   /**
-   * Milliseconds a gathered ICE candidate waits for the next ones, so that they travel as one relay (default 20).
-   * The server bills incoming messages, and a browser gathers most of its candidates within a few milliseconds:
-   * a two-peer call then costs about 6 incoming messages instead of 20 to 30. Gathering's end sends at once. A
-   * lone candidate goes as `{rtc: "candidate"}`, several as `{rtc: "candidates"}`; 0 sends each alone, for a
-   * remote side older than batches.
+   * The longest a gathered ICE candidate waits for the next ones, so that they travel as one relay, in
+   * milliseconds (default 20). The server bills incoming messages, and a browser gathers its candidates in bursts:
+   * a two-peer call then costs 6 to 8 incoming messages instead of 20 to 30. A pause of 4 ms in gathering, or its
+   * end, sends what is held at once, so trickle stays fast. A lone candidate goes as `{rtc: "candidate"}`, several
+   * as `{rtc: "candidates"}`; 0 sends each alone, for a remote side older than batches.
    */
   candidateBatchMs?: number;
 }
@@ -87,6 +93,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   readonly #candidateBatchMs: number;
   /** Candidates gathered and not yet sent, waiting for the batch's timer. */
   #gathered: RTCIceCandidateInit[] = [];
+  /** When the first of them was gathered (performance.now()). */
+  #batchStarted = 0;
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerSessionOptions) {
@@ -214,16 +222,20 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   /**
-   * Holds a gathered candidate for up to `candidateBatchMs`, so that those gathered together travel together;
-   * `null` (gathering is complete) sends what is held at once.
+   * Holds gathered candidates until gathering pauses (`GATHERING_PAUSE_MS`), and at most `candidateBatchMs` after
+   * the first, so that those gathered together travel together; `null` (gathering is complete) sends them at once.
    */
   #gather(candidate: RTCIceCandidate | null): void {
     if (candidate) this.#gathered.push(candidate.toJSON());
     if (!candidate || this.#candidateBatchMs === 0 || this.#gathered.length >= MAX_CANDIDATES_PER_RELAY) {
       this.#flushCandidates();
-    } else {
-      this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#candidateBatchMs);
+      return;
     }
+    const now = performance.now();
+    if (this.#gathered.length === 1) this.#batchStarted = now;
+    const wait = Math.min(GATHERING_PAUSE_MS, this.#batchStarted + this.#candidateBatchMs - now);
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = setTimeout(() => this.#flushCandidates(), Math.max(0, wait));
   }
 
   #flushCandidates(): void {
