@@ -4,7 +4,13 @@
  * channels at any time, and when both offer at once the polite side rolls back and the impolite side's offer
  * wins. Trickle ICE, its candidates batched, an ICE restart when the connection fails, and a clean teardown.
  */
+import { CANDIDATE_BATCH_MS, CandidateBatch } from "./candidate-batch.js";
 import { Emitter } from "./emitter.js";
+import { fetchIceServers, type IceServersAnswer, iceServersUrlOf } from "./ice-servers.js";
+
+/** The longest a timer can wait (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 import type { SignalingClient } from "./signaling-client.js";
 
 /** What PeerSession relays through the signaling server, under one key so other relays can share the room. */
@@ -29,17 +35,6 @@ export function isSessionSignal(data: unknown): data is SessionSignal {
       return false;
   }
 }
-
-/** The longest a gathered candidate waits for others to share its relay, unless told otherwise. */
-export const CANDIDATE_BATCH_MS = 20;
-/**
- * A pause in gathering this long ends a batch early. A browser finds its host candidates within a millisecond of
- * each other, and its server-reflexive and relay candidates a round trip to STUN or TURN later: the pause
- * separates the bursts about as well as the whole window would, and holds the first burst for 4 ms, not 20.
- */
-const GATHERING_PAUSE_MS = 4;
-/** The most candidates in one relay: a few KiB, far under any frame limit. */
-const MAX_CANDIDATES_PER_RELAY = 32;
 
 export interface PeerSessionOptions {
   signaling: SignalingClient;
@@ -90,17 +85,18 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** The negotiation steps, incoming signals and our own offers, in the order they arose. */
   #chain: Promise<void> = Promise.resolve();
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #candidateBatchMs: number;
-  /** Candidates gathered and not yet sent, waiting for the batch's timer. */
-  #gathered: RTCIceCandidateInit[] = [];
-  /** When the first of them was gathered (performance.now()). */
-  #batchStarted = 0;
-  #batchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Our gathered candidates, on their way to the remote side. */
+  readonly #candidates: CandidateBatch;
 
   constructor(options: PeerSessionOptions) {
     super();
     this.#signaling = options.signaling;
-    this.#candidateBatchMs = Math.max(0, options.candidateBatchMs ?? CANDIDATE_BATCH_MS);
+    this.#candidates = new CandidateBatch(Math.max(0, options.candidateBatchMs ?? CANDIDATE_BATCH_MS), (list) => {
+      const [first] = list;
+      this.#send(
+        list.length === 1 && first ? { rtc: "candidate", candidate: first } : { rtc: "candidates", candidates: list },
+      );
+    });
     this.remotePeerId = options.remotePeerId;
     this.polite = options.signaling.peerId < options.remotePeerId;
     this.#ready = this.#create(options);
@@ -173,7 +169,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         }
       });
     };
-    pc.onicecandidate = ({ candidate }) => this.#gather(candidate);
+    pc.onicecandidate = ({ candidate }) => this.#candidates.add(candidate?.toJSON() ?? null);
     pc.onconnectionstatechange = () => {
       this.emit("state", pc.connectionState);
       // A failed connection often recovers on new candidates (a changed network, a NAT binding that expired).
@@ -217,37 +213,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Sends our new local description, after the candidates of the previous one, which belong before it. */
   #sendDescription(pc: RTCPeerConnection): void {
     if (!pc.localDescription) return;
-    this.#flushCandidates();
+    this.#candidates.flush();
     this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
-  }
-
-  /**
-   * Holds gathered candidates until gathering pauses (`GATHERING_PAUSE_MS`), and at most `candidateBatchMs` after
-   * the first, so that those gathered together travel together; `null` (gathering is complete) sends them at once.
-   */
-  #gather(candidate: RTCIceCandidate | null): void {
-    if (candidate) this.#gathered.push(candidate.toJSON());
-    if (!candidate || this.#candidateBatchMs === 0 || this.#gathered.length >= MAX_CANDIDATES_PER_RELAY) {
-      this.#flushCandidates();
-      return;
-    }
-    const now = performance.now();
-    if (this.#gathered.length === 1) this.#batchStarted = now;
-    const wait = Math.min(GATHERING_PAUSE_MS, this.#batchStarted + this.#candidateBatchMs - now);
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = setTimeout(() => this.#flushCandidates(), Math.max(0, wait));
-  }
-
-  #flushCandidates(): void {
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
-    const candidates = this.#gathered;
-    if (candidates.length === 0 || this.#closed) return;
-    this.#gathered = [];
-    const [first] = candidates;
-    this.#send(
-      candidates.length === 1 && first ? { rtc: "candidate", candidate: first } : { rtc: "candidates", candidates },
-    );
   }
 
   #send(signal: SessionSignal): void {
@@ -261,8 +228,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #teardown(by: "local" | "remote"): void {
     this.#closed = true;
     clearTimeout(this.#refreshTimer);
-    clearTimeout(this.#batchTimer);
-    this.#gathered = [];
+    this.#candidates.drop();
     const pc = this.#pc;
     if (pc) {
       pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
@@ -295,41 +261,4 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #fail(error: unknown): void {
     this.emit("error", error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-/** What `/ice-servers` answers. */
-export interface IceServersAnswer {
-  iceServers: RTCIceServer[];
-  /** Seconds until the credentials in them expire. */
-  ttl: number;
-}
-
-/** The longest a timer can wait (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** After a failed fetch, when to try again. */
-const RETRY_TTL_SECONDS = 60;
-
-/** The server's ICE servers, or none (retried a minute later) when they cannot be fetched. */
-export async function fetchIceServers(
-  url: string,
-  token: () => Promise<string | undefined> = async () => undefined,
-): Promise<IceServersAnswer> {
-  try {
-    const bearer = await token();
-    const response = await fetch(url, bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : undefined);
-    if (!response.ok) return { iceServers: [], ttl: RETRY_TTL_SECONDS };
-    const body = (await response.json()) as { iceServers?: RTCIceServer[]; ttl?: number };
-    const iceServers = Array.isArray(body.iceServers) ? body.iceServers : [];
-    return { iceServers, ttl: typeof body.ttl === "number" && body.ttl > 0 ? body.ttl : 0 };
-  } catch {
-    return { iceServers: [], ttl: RETRY_TTL_SECONDS };
-  }
-}
-
-function iceServersUrlOf(signalingUrl: string): string {
-  const url = new URL(signalingUrl);
-  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
-  url.pathname = "/ice-servers";
-  url.search = "";
-  return url.toString();
 }
