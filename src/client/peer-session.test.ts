@@ -210,6 +210,20 @@ describe("PeerSession candidate batches", () => {
     expect(pc.added).toEqual([candidate("r1"), candidate("r2"), candidate("r3")]);
   });
 
+  it("adds the rest of a batch when one candidate is refused, and reports the refusal", async () => {
+    const { session: s, pc } = await session();
+    const addIceCandidate = pc.addIceCandidate.bind(pc);
+    pc.addIceCandidate = async (c: RTCIceCandidateInit) => {
+      if (c.candidate === "bad") throw new Error("Invalid candidate");
+      await addIceCandidate(c);
+    };
+    const errors: Error[] = [];
+    s.on("error", (error) => errors.push(error));
+    await s.handleSignal({ rtc: "candidates", candidates: [candidate("r1"), candidate("bad"), candidate("r2")] });
+    expect(pc.added).toEqual([candidate("r1"), candidate("r2")]);
+    expect(errors.map((e) => e.message)).toEqual(["Invalid candidate"]);
+  });
+
   it("recognises a batch only with a list of candidates", () => {
     expect(isSessionSignal({ rtc: "candidates", candidates: [] })).toBe(true);
     expect(isSessionSignal({ rtc: "candidates", candidates: "c1" })).toBe(false);

@@ -200,14 +200,17 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
       return;
     }
+    // One bad candidate in a batch does not keep the others out; the first failure is reported after.
+    let failure: unknown;
     for (const candidate of signal.rtc === "candidate" ? [signal.candidate] : signal.candidates) {
       try {
         await pc.addIceCandidate(candidate);
       } catch (error) {
         // Candidates for an offer we ignored are expected to fail.
-        if (!this.#ignoreOffer) throw error;
+        if (!this.#ignoreOffer) failure ??= error;
       }
     }
+    if (failure !== undefined) throw failure;
   }
 
   /** Sends our new local description, after the candidates of the previous one, which belong before it. */
