@@ -128,32 +128,32 @@ describe("PeerSession candidate batches", () => {
     vi.useFakeTimers();
     const { sent, pc } = await session();
     pc.gather("c1");
-    await vi.advanceTimersByTimeAsync(2);
+    await vi.advanceTimersByTimeAsync(1);
     pc.gather("c2");
-    await vi.advanceTimersByTimeAsync(2);
+    await vi.advanceTimersByTimeAsync(1);
     pc.gather("c3");
-    await vi.advanceTimersByTimeAsync(3);
+    await vi.advanceTimersByTimeAsync(1);
     expect(sent).toEqual([]);
-    await vi.advanceTimersByTimeAsync(1); // 4 ms without a candidate
+    await vi.advanceTimersByTimeAsync(1); // 2 ms without a candidate
     expect(sent).toEqual([{ rtc: "candidates", candidates: [candidate("c1"), candidate("c2"), candidate("c3")] }]);
     // A candidate found later (a STUN answer, say) goes in a relay of its own, as a plain candidate.
     await vi.advanceTimersByTimeAsync(30);
     pc.gather("c4");
-    await vi.advanceTimersByTimeAsync(4);
+    await vi.advanceTimersByTimeAsync(2);
     expect(sent.slice(1)).toEqual([{ rtc: "candidate", candidate: candidate("c4") }]);
   });
 
   it("holds no candidate longer than candidateBatchMs, however long gathering goes on", async () => {
     vi.useFakeTimers();
     const { sent, pc } = await session();
-    for (let t = 0; t < 30; t += 3) {
+    for (let t = 0; t < 30; t++) {
       pc.gather(`c${t}`);
-      await vi.advanceTimersByTimeAsync(3);
+      await vi.advanceTimersByTimeAsync(1);
     }
-    // Gathered at 0, 3, ... 18 ms: sent at 20 ms; those from 21 ms on, in the next relay.
-    expect(sent[0]).toMatchObject({ rtc: "candidates", candidates: { length: 7 } });
-    await vi.advanceTimersByTimeAsync(4);
-    expect(sent[1]).toMatchObject({ rtc: "candidates", candidates: { length: 3 } });
+    // One a millisecond, never a pause: those of 0-19 ms are sent at 20 ms, the rest once gathering stops.
+    expect(sent[0]).toMatchObject({ rtc: "candidates", candidates: { length: 20 } });
+    await vi.advanceTimersByTimeAsync(2);
+    expect(sent[1]).toMatchObject({ rtc: "candidates", candidates: { length: 10 } });
   });
 
   it("sends what it holds at once when gathering ends", async () => {
@@ -182,7 +182,7 @@ describe("PeerSession candidate batches", () => {
     for (let i = 0; i < 40; i++) batched.pc.gather(`c${i}`);
     expect(batched.sent).toHaveLength(1);
     expect(batched.sent[0]).toMatchObject({ rtc: "candidates", candidates: { length: 32 } });
-    await vi.advanceTimersByTimeAsync(4);
+    await vi.advanceTimersByTimeAsync(2);
     expect(batched.sent[1]).toMatchObject({ rtc: "candidates", candidates: { length: 8 } });
 
     const alone = await session(0);

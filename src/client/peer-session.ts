@@ -51,7 +51,7 @@ export interface PeerSessionOptions {
   /**
    * The longest a gathered ICE candidate waits for the next ones, so that they travel as one relay, in
    * milliseconds (default 20). The server bills incoming messages, and a browser gathers its candidates in bursts:
-   * a two-peer call then costs 6 to 8 incoming messages instead of 20 to 30. A pause of 4 ms in gathering, or its
+   * a two-peer call then costs 6 to 8 incoming messages instead of 20 to 30. A pause of 2 ms in gathering, or its
    * end, sends what is held at once, so trickle stays fast. A lone candidate goes as `{rtc: "candidate"}`, several
    * as `{rtc: "candidates"}`; 0 sends each alone, for a remote side older than batches.
    */
