@@ -10,7 +10,8 @@
 import { Admission, type Refusal } from "./admission.js";
 import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION, isAbruptCloseCode, isGoodbye } from "./close-codes.js";
 import type { Codec } from "./codec.js";
-import { ConnectionRecord, SEQ_BLOCK } from "./connection-record.js";
+import type { ConnectionRecord } from "./connection-record.js";
+import { ConnectionRecords, type Identity } from "./connection-records.js";
 import type { ConnectionState } from "./connection-state.js";
 import { Delivery } from "./delivery.js";
 import { type RoomCommand, roomError } from "./events.js";
@@ -22,35 +23,14 @@ import { TokenBucket } from "./rate-limit.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
 import { Revision, type RevisionStore } from "./revision.js";
 import { Room } from "./room.js";
+import { type RoomStats, Traffic } from "./room-stats.js";
 import type { Transport } from "./transport.js";
 import { Wakeups } from "./wakeups.js";
 
-export type { Transport } from "./transport.js";
-
-/** Who a connection is, as the host learned it before accepting it. */
-export interface Identity {
-  /** Where it connected from; "" or absent when unknown. */
-  address?: string;
-  /** The only peer id it may register (its join token's `sub`). */
-  subject?: string;
-}
-
 export type { Refusal } from "./admission.js";
-
-/** What a room holds and has done since it woke, for the admin route. */
-export interface RoomStats {
-  peers: number;
-  connections: number;
-  watchers: number;
-  reservations: number;
-  mailboxMessages: number;
-  mailboxBytes: number;
-  messagesIn: number;
-  messagesOut: number;
-  /** What `messagesIn` bills as Durable Object requests (incoming WebSocket messages bill 20:1). */
-  billedRequests: number;
-  awakeSince: string;
-}
+export type { Identity } from "./connection-records.js";
+export type { RoomStats } from "./room-stats.js";
+export type { Transport } from "./transport.js";
 
 export interface PipelineOptions<C> {
   codec: Codec;
@@ -74,7 +54,7 @@ export class Pipeline<C extends object> {
   readonly #limits: Limits;
   readonly #transport: Transport<C>;
   readonly #now: () => number;
-  readonly #records = new WeakMap<C, ConnectionRecord>();
+  readonly #records: ConnectionRecords<C>;
   /** The time of the message being handled: one clock reading serves the whole message. */
   #moment: number | undefined;
   readonly #wakeups: Wakeups;
@@ -82,29 +62,26 @@ export class Pipeline<C extends object> {
   #roomName: string;
   readonly #admission: Admission<C>;
   readonly #gate: JoinGate;
-  readonly #wokeAt: number;
+  readonly #traffic: Traffic;
   readonly #onEmpty: (() => void) | undefined;
-  #messagesIn = 0;
-  #messagesOut = 0;
 
   constructor(options: PipelineOptions<C>) {
     this.#codec = options.codec;
     this.#limits = options.limits;
-    const host = options.transport;
-    // Counts what is sent, for the stats; otherwise the host's transport as it is.
-    this.#transport = {
-      ...host,
-      send: (connection, text) => {
-        this.#messagesOut++;
-        return host.send(connection, text);
-      },
-    };
+    this.#now = options.now ?? Date.now;
+    this.#traffic = new Traffic(this.#now());
+    this.#transport = this.#traffic.counting(options.transport);
     this.#gate = new JoinGate(options.limits);
     this.#roomName = options.roomName;
-    this.#now = options.now ?? Date.now;
-    this.#wokeAt = this.#now();
     this.#onEmpty = options.onEmpty;
     const clock = () => this.#moment ?? this.#now();
+    this.#records = new ConnectionRecords<C>({
+      now: clock,
+      idleTimeoutMs: options.limits.idleTimeoutMs,
+      roomName: () => this.#roomName,
+      registrationOf: (connection) => this.#room.registrationOf(connection),
+      save: (connection, state) => this.#transport.save(connection, state),
+    });
     this.#wakeups = new Wakeups((at) => this.#transport.schedule(at), clock, options.limits.idleTimeoutMs);
     this.#room = new Room<C>({
       revision: new Revision(options.revisionStore),
@@ -117,7 +94,7 @@ export class Pipeline<C extends object> {
     this.#admission = new Admission<C>({
       limits: options.limits,
       countConnections: () => this.#transport.countConnections(),
-      openedAt: (connection) => this.#recordOf(connection).openedAt,
+      openedAt: (connection) => this.#records.of(connection).openedAt,
       now: this.#now,
       close: (connection, code, reason) => this.#delivery.disconnect(connection, code, reason),
     });
@@ -127,8 +104,8 @@ export class Pipeline<C extends object> {
       room: this.#room,
       now: clock,
       roomName: () => this.#roomName,
-      recordOf: (connection) => this.#recordOf(connection),
-      onCeiling: (connection) => this.#saveState(connection, this.#recordOf(connection).lastSeen),
+      recordOf: (connection) => this.#records.of(connection),
+      onCeiling: (connection) => this.#records.save(connection, this.#records.of(connection).lastSeen),
       onNotReading: (connection) =>
         this.#log("warn", "outbound_budget_exceeded", connection, { code: CLOSE_NOT_READING }),
     });
@@ -142,7 +119,7 @@ export class Pipeline<C extends object> {
   /** Whether the connection has shown a sign of life (a message, or a keepalive the runtime answered) lately. */
   isLive(connection: C): boolean {
     const now = this.#moment ?? this.#now();
-    if (now - this.#recordOf(connection).lastSeen <= this.#limits.idleTimeoutMs) return true;
+    if (now - this.#records.of(connection).lastSeen <= this.#limits.idleTimeoutMs) return true;
     return now - (this.#transport.lastAutoResponse(connection) ?? 0) <= this.#limits.idleTimeoutMs;
   }
 
@@ -152,10 +129,7 @@ export class Pipeline<C extends object> {
 
   /** Takes back a connection the host kept across a wake, with the state saved for it. */
   restore(connection: C, state: ConnectionState | undefined): void {
-    const record = new ConnectionRecord(state?.seen ?? this.#now(), state?.seq);
-    record.address = state?.address ?? "";
-    record.subject = state?.subject;
-    this.#records.set(connection, record);
+    const record = this.#records.restore(connection, state, this.#now());
     this.#admission.restore(connection, state?.peerId !== undefined, record.address);
     if (!state) return;
     this.#roomName ||= state.room;
@@ -176,30 +150,13 @@ export class Pipeline<C extends object> {
 
   /** A connection was admitted and accepted. */
   open(connection: C, identity: Identity = {}): void {
-    const record = new ConnectionRecord(this.#now());
-    record.address = identity.address ?? "";
-    record.subject = identity.subject;
-    this.#records.set(connection, record);
+    const record = this.#records.open(connection, identity, this.#now());
     this.#admission.opened(connection, record.address);
-    // Kept with the connection from the start, so that a wake before it registers still knows who it is.
-    if (record.address !== "" || record.subject !== undefined) this.#saveState(connection, record.lastSeen);
   }
 
   /** What the room holds and has done since it woke. */
   stats(): RoomStats {
-    const reservations = this.#room.reservationStats();
-    return {
-      peers: this.#room.peerCount,
-      connections: this.#transport.countConnections(),
-      watchers: this.#room.watcherCount,
-      reservations: reservations.count,
-      mailboxMessages: reservations.messages,
-      mailboxBytes: reservations.bytes,
-      messagesIn: this.#messagesIn,
-      messagesOut: this.#messagesOut,
-      billedRequests: Math.ceil(this.#messagesIn / 20),
-      awakeSince: new Date(this.#wokeAt).toISOString(),
-    };
+    return this.#traffic.stats(this.#room, this.#transport.countConnections());
   }
 
   message(connection: C, frame: string | ArrayBuffer): void {
@@ -207,9 +164,9 @@ export class Pipeline<C extends object> {
     try {
       const now = this.#now();
       this.#moment = now;
-      this.#messagesIn++;
-      const record = this.#recordOf(connection);
-      this.#noteSeen(connection, record, now);
+      this.#traffic.messagesIn++;
+      const record = this.#records.of(connection);
+      this.#records.seen(connection, record, now);
       record.bucket ??= new TokenBucket(this.#limits, now);
       const bucket = record.bucket;
       // The token is taken before the frame is parsed: parsing is the work the rate bounds.
@@ -242,7 +199,7 @@ export class Pipeline<C extends object> {
     try {
       const now = this.#now();
       this.#moment = now;
-      this.#handle(connection, this.#recordOf(connection), command, now);
+      this.#handle(connection, this.#records.of(connection), command, now);
     } catch (error) {
       this.#fail(connection, "command_failed", error, command.requestId);
     } finally {
@@ -263,7 +220,7 @@ export class Pipeline<C extends object> {
     this.#delivery.deliver(out, connection, requestId);
     if (command.type === "register" && this.#room.registrationOf(connection)) {
       this.#admission.registered(connection);
-      this.#saveState(connection, now);
+      this.#records.save(connection, now);
     }
     // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
     if (command.type === "register" || command.type === "list_peers") {
@@ -321,19 +278,10 @@ export class Pipeline<C extends object> {
     }
   }
 
-  #recordOf(connection: C): ConnectionRecord {
-    let record = this.#records.get(connection);
-    if (!record) {
-      record = new ConnectionRecord(this.#moment ?? this.#now());
-      this.#records.set(connection, record);
-    }
-    return record;
-  }
-
   /** A registered peer is leaving: its address pays for the presence events of its stay. */
   #chargePresence(connection: C): void {
     if (!this.#room.registrationOf(connection)) return;
-    this.#gate.leaving(this.#recordOf(connection).address, this.#room.watcherCount, this.#moment ?? this.#now());
+    this.#gate.leaving(this.#records.of(connection).address, this.#room.watcherCount, this.#moment ?? this.#now());
   }
 
   #forgetIfEmpty(): void {
@@ -344,29 +292,6 @@ export class Pipeline<C extends object> {
 
   #reschedule(): void {
     this.#wakeups.update(this.#room.nextDeadline(), this.#room.watcherCount);
-  }
-
-  /**
-   * A sign of life. Saved with the connection's state at most every quarter of the idle timeout (an attachment
-   * write, not storage), so that after a wake a silent connection is still known to be silent.
-   */
-  #noteSeen(connection: C, record: ConnectionRecord, now: number): void {
-    record.lastSeen = now;
-    if (now - record.seenSaved > this.#limits.idleTimeoutMs / 4) this.#saveState(connection, now);
-  }
-
-  #saveState(connection: C, now: number): void {
-    const record = this.#recordOf(connection);
-    record.seenSaved = now;
-    // Reserve the numbering ahead now, so that the first relays do not each cost a save of their own.
-    if (record.sent.ceiling <= record.sent.seq) record.sent.ceiling = record.sent.seq + SEQ_BLOCK;
-    const registration = this.#room.registrationOf(connection);
-    const seq = record.sent.ceiling;
-    const state: ConnectionState = { room: this.#roomName, ...registration, seen: now };
-    if (seq) state.seq = seq;
-    if (record.address !== "") state.address = record.address;
-    if (record.subject !== undefined) state.subject = record.subject;
-    this.#transport.save(connection, state);
   }
 
   /** An abuser leaves at once, with no reservation to come back to. */
