@@ -124,14 +124,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#scheduleReconnect(0);
   }
 
-  /** Closes for good: pending requests reject with `closed`, queued messages are dropped. */
+  /**
+   * Closes for good, with a goodbye (code 1000): the peer leaves the room at once, its id not held for a resume.
+   * Pending requests reject with `closed`; queued messages are dropped.
+   */
   close(): void {
     if (this.#final) return;
     this.#final = true;
     clearTimeout(this.#reconnectTimer);
-    const socket = this.#socket;
-    this.#abandonSocket();
-    socket?.close(1000, "client closed");
+    // A goodbye: the server lets the peer leave at once instead of holding its id for a resume.
+    this.#abandonSocket(1000, "client closed");
     const closed = new SignalingError("closed", "the client was closed");
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
@@ -301,8 +303,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     );
   }
 
-  /** Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. */
-  #abandonSocket(): void {
+  /**
+   * Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. Any code
+   * but a goodbye's lets the server hold the peer id for the reconnect that follows.
+   */
+  #abandonSocket(code = 4000, reason = "reconnecting"): void {
     this.#keepalive.stop();
     clearTimeout(this.#connectTimer);
     const socket = this.#socket;
@@ -314,7 +319,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       // Closing a socket that is still connecting reports an error (the `ws` package throws it if unheard).
       socket.onerror = () => {};
       try {
-        socket.close(4000, "reconnecting");
+        socket.close(code, reason);
       } catch {
         // already closed
       }

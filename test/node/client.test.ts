@@ -140,6 +140,19 @@ describe("SignalingClient", () => {
     expect(left).toEqual([]);
   });
 
+  it("says goodbye on close(): watchers see the peer leave at once, not after the grace period", async () => {
+    const room = freshRoom();
+    const watcher = client("watcher", room, { presence: true });
+    const alice = client("alice", room);
+    await Promise.all([watcher.connect(), alice.connect()]);
+    const left = once<{ peerId: string }>((l) => watcher.on("peer-left", l));
+    const socket = sockets[sockets.length - 1];
+    const closeCode = new Promise<number>((resolve) => socket?.once("close", (code) => resolve(code)));
+    alice.close();
+    expect(await closeCode).toBe(1000);
+    expect((await left).peerId).toBe("alice");
+  });
+
   it("closes for good, saying so, when another connection takes its id over", async () => {
     const room = freshRoom();
     const first = client("alice", room);
