@@ -3,25 +3,17 @@
  * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
-import {
-  CLOSE_REPLACED,
-  type PeersMessage,
-  PING_TEXT,
-  parseServerMessage,
-  type RegisteredMessage,
-  type ServerMessage,
-  SUBPROTOCOL,
-} from "../core/protocol.js";
+import { type PeersMessage, parseServerMessage, type RegisteredMessage, type ServerMessage } from "../core/protocol.js";
+import { Attempt } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
 import { type Deferred, deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
-import { Keepalive } from "./keepalive.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { PendingRequests } from "./pending-requests.js";
 import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
 import type { ConnectionState, SignalingEvents } from "./signaling-events.js";
-import { roomUrl, type WebSocketLike } from "./websocket.js";
+import { roomUrl } from "./websocket.js";
 
 export type { ConnectionState, SignalingEvents } from "./signaling-events.js";
 
@@ -44,7 +36,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   readonly #options: ResolvedOptions;
   #state: ConnectionState = "closed";
   #final = false;
-  #socket: WebSocketLike | undefined;
+  /** The connection attempt in force, from its start until it is abandoned. */
+  #current: Attempt | undefined;
+  /** Counts attempts and their ends, so that a request knows whether it was sent on the socket in force. */
   #generation = 0;
   #attempt = 0;
   #counter = 0;
@@ -56,8 +50,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #registered = false;
   #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #keepalive: Keepalive;
   readonly #queue: OutgoingQueue<Outgoing>;
   readonly #pending: PendingRequests<Outgoing>;
   #connecting: Deferred<RegisteredMessage, SignalingError> | undefined;
@@ -69,7 +61,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.url = roomUrl(options.url, options.room);
     this.#options = resolveOptions(options);
     this.#resumeToken = options.resumeToken;
-    this.#keepalive = new Keepalive(this.#options.keepaliveMs, this.#options.pongTimeoutMs);
     this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
     this.#queue = new OutgoingQueue(this.#options.maxQueue);
   }
@@ -119,7 +110,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   /** Drops the current connection and connects again now, e.g. after the network changed. */
   reconnect(): void {
-    if (this.#final || !this.#socket) return;
+    if (this.#final || !this.#current?.started) return;
     this.#abandonSocket();
     this.#scheduleReconnect(0);
   }
@@ -143,68 +134,29 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #open(): void {
-    const generation = ++this.#generation;
+    this.#generation++;
     this.#registered = false;
-    // An attempt that is not registered in time failed, however far it got: a socket that opens but is never
-    // answered would otherwise leave connect() pending for good.
-    this.#connectTimer = setTimeout(() => {
-      if (generation === this.#generation) this.#onSocketLost();
-    }, this.#options.connectTimeoutMs);
-    const token = this.#options.token;
-    if (typeof token !== "function") {
-      this.#openSocket(generation, token);
-      return;
-    }
-    // A fresh token for every attempt: the last one may have expired while the client was away.
-    Promise.resolve()
-      .then(token)
-      .then(
-        (fresh) => {
-          if (generation === this.#generation && !this.#final) this.#openSocket(generation, fresh);
-        },
-        (error: unknown) => {
-          if (generation !== this.#generation) return;
-          const why = error instanceof Error ? error.message : String(error);
-          this.emit("error", new SignalingError("token_failed", `could not get a join token: ${why}`));
-          this.#onSocketLost();
-        },
-      );
+    this.#current = new Attempt(this.#options, this.url, {
+      open: () => this.#register(),
+      message: (data) => this.#onMessage(data),
+      lost: () => this.#onSocketLost(),
+      replaced: () => this.#onReplaced(),
+      tokenFailed: (why) =>
+        this.emit("error", new SignalingError("token_failed", `could not get a join token: ${why}`)),
+    });
   }
 
-  #openSocket(generation: number, token: string | undefined): void {
-    const ws = token
-      ? new this.#options.WebSocket(this.url, [SUBPROTOCOL, `bearer.${token}`])
-      : new this.#options.WebSocket(this.url);
-    this.#socket = ws;
-    ws.onopen = () => {
-      if (generation !== this.#generation) return;
-      this.#registerId = this.#nextId("register");
-      // With the latest resume token, so that after a drop the id is taken back, never met as "taken".
-      const resume =
-        this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };
-      this.#sendNow({
-        type: "register",
-        peer_id: this.peerId,
-        presence: this.#options.presence,
-        ...resume,
-        request_id: this.#registerId,
-      });
-      this.#keepalive.start(
-        () => this.#sendRaw(PING_TEXT),
-        () => this.#onSocketLost(),
-      );
-    };
-    ws.onmessage = (event) => {
-      if (generation === this.#generation) this.#onMessage(event.data);
-    };
-    ws.onclose = (event) => {
-      if (generation !== this.#generation) return;
-      if (event.code === CLOSE_REPLACED) this.#onReplaced();
-      else this.#onSocketLost();
-    };
-    ws.onerror = () => {
-      // A close event follows; it decides what to do.
-    };
+  /** With the latest resume token, so that after a drop the id is taken back, never met as "taken". */
+  #register(): void {
+    this.#registerId = this.#nextId("register");
+    const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };
+    this.#sendNow({
+      type: "register",
+      peer_id: this.peerId,
+      presence: this.#options.presence,
+      ...resume,
+      request_id: this.#registerId,
+    });
   }
 
   #onMessage(data: unknown): void {
@@ -217,7 +169,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         break;
       case "peers":
       case "pong":
-        this.#keepalive.pong();
+        this.#current?.pong();
         if (message.request_id) this.#pending.resolve(message.request_id, message);
         break;
       case "relay":
@@ -239,7 +191,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #onRegistered(message: RegisteredMessage): void {
-    clearTimeout(this.#connectTimer);
+    this.#current?.registered();
     if (message.resume_token) this.#resumeToken = message.resume_token;
     this.#lastSeq = 0; // the new connection numbers its relays afresh
     this.#registered = true;
@@ -304,26 +256,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /**
-   * Forgets the current socket: its late events are ignored, and a dead TCP connection is not waited for. Any code
-   * but a goodbye's lets the server hold the peer id for the reconnect that follows.
+   * Forgets the current attempt: its late events are ignored. Any code but a goodbye's lets the server hold the
+   * peer id for the reconnect that follows.
    */
-  #abandonSocket(code = 4000, reason = "reconnecting"): void {
-    this.#keepalive.stop();
-    clearTimeout(this.#connectTimer);
-    const socket = this.#socket;
-    this.#socket = undefined;
+  #abandonSocket(code?: number, reason?: string): void {
+    this.#current?.abandon(code, reason);
+    this.#current = undefined;
     this.#registered = false;
     this.#generation++;
-    if (socket) {
-      socket.onopen = socket.onmessage = socket.onclose = null;
-      // Closing a socket that is still connecting reports an error (the `ws` package throws it if unheard).
-      socket.onerror = () => {};
-      try {
-        socket.close(code, reason);
-      } catch {
-        // already closed
-      }
-    }
   }
 
   #request(message: Outgoing): Promise<ServerMessage> {
@@ -345,15 +285,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #sendNow(message: object): void {
-    this.#sendRaw(JSON.stringify(message));
-  }
-
-  #sendRaw(text: string): void {
-    try {
-      this.#socket?.send(text);
-    } catch {
-      // The socket is going away; its close event reconnects.
-    }
+    this.#current?.send(JSON.stringify(message));
   }
 
   #nextId(prefix: string): string {

@@ -1,0 +1,131 @@
+/**
+ * One attempt at a connection: a WebSocket opened with the join token beside the subprotocol, its keepalive, and
+ * the deadline by which it must be registered. Once it is abandoned nothing it hears reaches the client, so a late
+ * close or message of an old socket cannot disturb the next attempt.
+ */
+import { CLOSE_REPLACED, PING_TEXT, SUBPROTOCOL } from "../core/protocol.js";
+import type { ResolvedOptions } from "./client-options.js";
+import { Keepalive } from "./keepalive.js";
+import type { WebSocketLike } from "./websocket.js";
+
+export interface AttemptEvents {
+  /** The socket opened: time to register. */
+  open(): void;
+  message(data: unknown): void;
+  /** The socket closed or went silent, it was not registered in time, or no join token came: try again. */
+  lost(): void;
+  /** Another connection took the peer id over with its resume token. */
+  replaced(): void;
+  /** The `token` function failed (`lost` follows). */
+  tokenFailed(why: string): void;
+}
+
+export class Attempt {
+  #socket: WebSocketLike | undefined;
+  #over = false;
+  readonly #keepalive: Keepalive;
+  readonly #deadline: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly url: string,
+    private readonly events: AttemptEvents,
+  ) {
+    this.#keepalive = new Keepalive(options.keepaliveMs, options.pongTimeoutMs);
+    // An attempt that is not registered in time failed, however far it got: a socket that opens but is never
+    // answered would otherwise leave connect() pending for good.
+    this.#deadline = setTimeout(() => this.#lose(), options.connectTimeoutMs);
+    const token = options.token;
+    if (typeof token !== "function") {
+      this.#open(token);
+      return;
+    }
+    // A fresh token for every attempt: the last one may have expired while the client was away.
+    Promise.resolve()
+      .then(token)
+      .then(
+        (fresh) => {
+          if (!this.#over) this.#open(fresh);
+        },
+        (error: unknown) => {
+          if (this.#over) return;
+          events.tokenFailed(error instanceof Error ? error.message : String(error));
+          this.#lose();
+        },
+      );
+  }
+
+  /** Whether its socket exists yet (it waits for the join token first). */
+  get started(): boolean {
+    return this.#socket !== undefined;
+  }
+
+  /** Registered in time: the deadline no longer applies. */
+  registered(): void {
+    clearTimeout(this.#deadline);
+  }
+
+  /** A sign that the connection is alive (an answer to a request or a ping). */
+  pong(): void {
+    this.#keepalive.pong();
+  }
+
+  send(text: string): void {
+    try {
+      this.#socket?.send(text);
+    } catch {
+      // The socket is going away; its close event says so.
+    }
+  }
+
+  /**
+   * Ends the attempt without waiting for a dead TCP connection. Any code but a goodbye's (1000) lets the server
+   * hold the peer id for the reconnect that follows.
+   */
+  abandon(code = 4000, reason = "reconnecting"): void {
+    this.#over = true;
+    this.#keepalive.stop();
+    clearTimeout(this.#deadline);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Closing a socket that is still connecting reports an error (the `ws` package throws it if unheard).
+    socket.onerror = () => {};
+    try {
+      socket.close(code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  #open(token: string | undefined): void {
+    const ws = token
+      ? new this.options.WebSocket(this.url, [SUBPROTOCOL, `bearer.${token}`])
+      : new this.options.WebSocket(this.url);
+    this.#socket = ws;
+    ws.onopen = () => {
+      if (this.#over) return;
+      this.events.open();
+      this.#keepalive.start(
+        () => this.send(PING_TEXT),
+        () => this.#lose(),
+      );
+    };
+    ws.onmessage = (event) => {
+      if (!this.#over) this.events.message(event.data);
+    };
+    ws.onclose = (event) => {
+      if (this.#over) return;
+      if (event.code === CLOSE_REPLACED) this.events.replaced();
+      else this.#lose();
+    };
+    ws.onerror = () => {
+      // A close event follows; it decides what to do.
+    };
+  }
+
+  #lose(): void {
+    if (!this.#over) this.events.lost();
+  }
+}
