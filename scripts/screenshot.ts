@@ -3,7 +3,7 @@
  * Usage: npm run screenshot   (needs Chromium; CHROMIUM_PATH overrides /usr/bin/chromium)
  */
 import { chromium } from "playwright-core";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/e2e/chromium.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, callOnDemo } from "../test/e2e/chromium.js";
 import { startNpmServer } from "../tools/npm-server.js";
 
 const server = await startNpmServer("npm start");
@@ -13,13 +13,7 @@ try {
   const [alice, bob] = [await context.newPage(), await context.newPage()];
   await alice.goto(`${server.url}/#room=demo&name=alice&join=1`);
   await bob.goto(`${server.url}/#room=demo&name=bob&join=1`);
-  await alice.locator('#peers li[data-peer="bob"] button').click();
-  for (const [page, remote] of [
-    [alice, "bob"],
-    [bob, "alice"],
-  ] as const) {
-    await page.locator(`.call[data-peer="${remote}"] .chat-input:not([disabled])`).waitFor({ timeout: 30_000 });
-  }
+  await callOnDemo(alice, "alice", bob, "bob");
   const say = async (page: typeof alice, remote: string, text: string) => {
     await page.locator(`.call[data-peer="${remote}"] .chat-input`).fill(text);
     await page.locator(`.call[data-peer="${remote}"] .chat-input`).press("Enter");

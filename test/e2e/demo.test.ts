@@ -6,7 +6,7 @@
 import { type Browser, type BrowserContext, chromium, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, callOnDemo, haveChromium } from "./chromium.js";
 
 if (!haveChromium) {
   if (process.env.REQUIRE_BROWSER)
@@ -117,8 +117,7 @@ describe.skipIf(!haveChromium)("the demo in Chromium", () => {
     const bob = await open("bob", room, second);
     await alice.locator('#peers li[data-peer="bob"]').waitFor();
     await bob.locator('#peers li[data-peer="alice"]').waitFor();
-    await alice.locator('#peers li[data-peer="bob"] button').click();
-    await Promise.all([chatReady(alice, "bob"), chatReady(bob, "alice")]);
+    await callOnDemo(alice, "alice", bob, "bob");
     return [alice, bob];
   }
 

@@ -7,7 +7,7 @@ import { SignJWT } from "jose";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, callOnDemo, haveChromium } from "./chromium.js";
 
 const SECRET = "an-e2e-secret-of-at-least-32-characters";
 
@@ -45,13 +45,7 @@ describe.skipIf(!haveChromium)("the demo with join tokens", () => {
       expect(await page.inputValue("#name")).toBe(name);
       expect(page.url()).not.toContain("token=");
     }
-    await alice.locator('#peers li[data-peer="bob"] button').click();
-    for (const [page, remote] of [
-      [alice, "bob"],
-      [bob, "alice"],
-    ] as const) {
-      await page.locator(`.call[data-peer="${remote}"] .chat-input:not([disabled])`).waitFor({ timeout: 30_000 });
-    }
+    await callOnDemo(alice, "alice", bob, "bob");
     await context.close();
   });
 
