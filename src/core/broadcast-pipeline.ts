@@ -7,11 +7,14 @@
  */
 import { Admission } from "./admission.js";
 import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION } from "./close-codes.js";
+import type { Identity } from "./connection-records.js";
+import { MAX_ADDRESS_LENGTH } from "./connection-state.js";
 import type { Limits } from "./limits.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
 import { OutboundBudget } from "./outbound-budget.js";
-import type { Identity, Refusal } from "./pipeline.js";
-import { TokenBucket } from "./rate-limit.js";
+import type { Refusal } from "./pipeline.js";
+import { rateLimitedText, TokenBucket } from "./rate-limit.js";
+import { Traffic } from "./room-stats.js";
 import type { Transport } from "./transport.js";
 
 /** Kept with each connection across hibernation: the protocol's own state for it, and where it came from. */
@@ -74,15 +77,15 @@ export class BroadcastPipeline<C extends object, Command, Event extends object, 
   readonly #records = new WeakMap<C, ConnectionRecord>();
   readonly #admission: Admission<C>;
   #namespace: string;
-  #messagesIn = 0;
-  #messagesOut = 0;
+  readonly #traffic: Traffic;
 
   constructor(options: BroadcastPipelineOptions<C, Command, Event, S>) {
     this.#protocol = options.protocol;
     this.#limits = options.limits;
-    this.#transport = options.transport;
     this.#namespace = options.namespace;
     this.#now = options.now ?? Date.now;
+    this.#traffic = new Traffic(this.#now());
+    this.#transport = this.#traffic.counting(options.transport);
     this.#admission = new Admission<C>({
       limits: options.limits,
       countConnections: () => this.#transport.countConnections(),
@@ -127,22 +130,20 @@ export class BroadcastPipeline<C extends object, Command, Event extends object, 
     const saved: BroadcastState<S> = { namespace };
     const parsed = state === undefined ? undefined : this.#protocol.parseState(state);
     if (parsed !== undefined) saved.state = parsed;
-    if (typeof address === "string" && address.length <= 45) saved.address = address;
+    if (typeof address === "string" && address.length <= MAX_ADDRESS_LENGTH) saved.address = address;
     return saved;
   }
 
   message(connection: C, frame: string | ArrayBuffer): void {
     try {
       const now = this.#now();
-      this.#messagesIn++;
+      this.#traffic.messagesIn++;
       const record = this.#recordOf(connection);
       record.bucket ??= new TokenBucket(this.#limits, now);
       // Taken before the frame is parsed: parsing is the work the rate bounds.
       const verdict = record.bucket.take(now);
       if (verdict !== "ok") {
-        const { ratePerSecond, rateBurst } = this.#limits;
-        const text = `over the rate limit of ${ratePerSecond} messages/s (bursts of ${rateBurst}); the message was dropped`;
-        this.#send(connection, this.#protocol.error("rate_limited", text), now);
+        this.#send(connection, this.#protocol.error("rate_limited", rateLimitedText(this.#limits)), now);
         if (verdict === "abusive") {
           this.#log("warn", "rate_abuse_closed", { code: "rate_limited" });
           this.#protocol.leave(connection);
@@ -184,9 +185,7 @@ export class BroadcastPipeline<C extends object, Command, Event extends object, 
     return {
       connections: this.#transport.countConnections(),
       ...this.#protocol.stats(),
-      messagesIn: this.#messagesIn,
-      messagesOut: this.#messagesOut,
-      billedRequests: Math.ceil(this.#messagesIn / 20),
+      ...this.#traffic.counts(),
     };
   }
 
@@ -217,7 +216,7 @@ export class BroadcastPipeline<C extends object, Command, Event extends object, 
       this.#disconnect(connection, CLOSE_NOT_READING, "sent more than it reads");
       return;
     }
-    if (this.#transport.send(connection, text)) this.#messagesOut++;
+    this.#transport.send(connection, text);
   }
 
   #save(connection: C, record: ConnectionRecord, state: S): void {

@@ -39,7 +39,7 @@ export const LARGEST_CONNECTION_STATE: ConnectionState = {
 };
 
 /** The longest address kept (an IPv6 address with an IPv4 tail is 45 characters). */
-const MAX_ADDRESS_LENGTH = 45;
+export const MAX_ADDRESS_LENGTH = 45;
 
 /** The state kept with a connection, or undefined when it has none or one this version cannot read. */
 export function parseConnectionState(value: unknown): ConnectionState | undefined {

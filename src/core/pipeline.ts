@@ -19,7 +19,7 @@ import { JoinGate } from "./join-gate.js";
 import type { Limits } from "./limits.js";
 import { listCharge } from "./list-charge.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "./log.js";
-import { TokenBucket } from "./rate-limit.js";
+import { rateLimitedText, TokenBucket } from "./rate-limit.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
 import { Revision, type RevisionStore } from "./revision.js";
 import { Room } from "./room.js";
@@ -173,7 +173,7 @@ export class Pipeline<C extends object> {
       const verdict = bucket.take(now);
       if (verdict !== "ok") {
         requestId = this.#codec.peekRequestId(frame);
-        this.#delivery.send(connection, roomError("rate_limited", this.#rateText(), requestId));
+        this.#delivery.send(connection, roomError("rate_limited", rateLimitedText(this.#limits), requestId));
         if (verdict === "abusive") this.#closeAbusive(connection);
         return;
       }
@@ -299,11 +299,6 @@ export class Pipeline<C extends object> {
     this.#log("warn", "rate_abuse_closed", connection, { code: "rate_limited" });
     this.#delivery.deliver(this.#room.leave(connection, "clean"), connection);
     this.#delivery.disconnect(connection, CLOSE_POLICY_VIOLATION, "rate limit exceeded for too long");
-  }
-
-  #rateText(): string {
-    const { ratePerSecond, rateBurst } = this.#limits;
-    return `over the rate limit of ${ratePerSecond} messages/s (bursts of ${rateBurst}); the message was dropped`;
   }
 
   /** Logs one line and tells the client, echoing its request id so that a waiting request settles. */

@@ -43,3 +43,8 @@ export class TokenBucket {
     return now - this.#limitedSince >= abuseAfterMs ? "abusive" : "limited";
   }
 }
+
+/** What a client is told of a message dropped for its rate. */
+export function rateLimitedText({ ratePerSecond, rateBurst }: Pick<Limits, "ratePerSecond" | "rateBurst">): string {
+  return `over the rate limit of ${ratePerSecond} messages/s (bursts of ${rateBurst}); the message was dropped`;
+}

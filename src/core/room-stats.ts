@@ -16,6 +16,9 @@ export interface RoomStats {
   awakeSince: string;
 }
 
+/** Incoming WebSocket messages bill as Durable Object requests at this many to one. */
+const MESSAGES_PER_BILLED_REQUEST = 20;
+
 /** A room's messages in and out since it woke: two counters, nothing stored. */
 export class Traffic {
   messagesIn = 0;
@@ -26,14 +29,24 @@ export class Traffic {
     this.#wokeAt = now;
   }
 
-  /** The host's transport as it is, but counting what it sends. */
-  counting<C>(transport: Transport<C>): Transport<C> {
+  /** The host's transport as it is, but counting what it hands over. */
+  counting<C, S>(transport: Transport<C, S>): Transport<C, S> {
     return {
       ...transport,
       send: (connection, text) => {
-        this.messagesOut++;
-        return transport.send(connection, text);
+        const sent = transport.send(connection, text);
+        if (sent) this.messagesOut++;
+        return sent;
       },
+    };
+  }
+
+  /** The counts, and the Durable Object requests the incoming messages bill. */
+  counts(): Pick<RoomStats, "messagesIn" | "messagesOut" | "billedRequests"> {
+    return {
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      billedRequests: Math.ceil(this.messagesIn / MESSAGES_PER_BILLED_REQUEST),
     };
   }
 
@@ -46,9 +59,7 @@ export class Traffic {
       reservations: reservations.count,
       mailboxMessages: reservations.messages,
       mailboxBytes: reservations.bytes,
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
-      billedRequests: Math.ceil(this.messagesIn / 20),
+      ...this.counts(),
       awakeSince: new Date(this.#wokeAt).toISOString(),
     };
   }
