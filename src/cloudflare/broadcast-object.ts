@@ -9,9 +9,8 @@ import { BroadcastPipeline, type BroadcastProtocol, type BroadcastState } from "
 import { webtorrentProtocol } from "../core/codecs/webtorrent.js";
 import { yWebrtcProtocol } from "../core/codecs/y-webrtc.js";
 import { readConfig } from "../core/config.js";
-import { describeError, logEvent } from "../core/log.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import { answerUpgrade, closeQuietly, hibernationTransport } from "./hibernation.js";
+import { answerUpgrade, closeQuietly, hibernationTransport, upgradeFailed } from "./hibernation.js";
 import { ADDRESS_HEADER } from "./room-object.js";
 
 abstract class BroadcastObject<Command, Event extends object, S> extends DurableObject<Env> {
@@ -37,11 +36,7 @@ abstract class BroadcastObject<Command, Event extends object, S> extends Durable
       const address = request.headers.get(ADDRESS_HEADER) ?? "";
       return answerUpgrade(this.ctx, this.#pipeline.admit(address), (ws) => this.#pipeline.open(ws, { address }));
     } catch (error) {
-      logEvent("error", "upgrade_failed", { namespace: this.#pipeline.namespace, error: describeError(error) });
-      return Response.json(
-        { ok: false, code: "internal_error", error: "could not open the connection" },
-        { status: 500 },
-      );
+      return upgradeFailed(error, { namespace: this.#pipeline.namespace });
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import { isAbruptCloseCode, isSendableCloseCode } from "../core/close-codes.js";
 import { type ConnectionState, parseConnectionState } from "../core/connection-state.js";
+import { describeError, type LogFields, logEvent } from "../core/log.js";
 import type { Refusal, Transport } from "../core/pipeline.js";
 
 /** The pipeline's view of the object's sockets; `S` is what each socket's attachment holds. */
@@ -77,4 +78,13 @@ export function answerUpgrade(
     accepted(server);
   }
   return new Response(null, { status: 101, webSocket: client });
+}
+
+/** An upgrade that failed on the server's side: logged with `fields`, and answered as a 500 the client may retry. */
+export function upgradeFailed(error: unknown, fields: LogFields): Response {
+  logEvent("error", "upgrade_failed", { ...fields, error: describeError(error) });
+  return Response.json(
+    { ok: false, code: "internal_error", error: "could not open the connection; try again" },
+    { status: 500 },
+  );
 }

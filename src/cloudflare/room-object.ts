@@ -9,10 +9,16 @@ import { DurableObject } from "cloudflare:workers";
 import type { Codec } from "../core/codec.js";
 import { seedCodec } from "../core/codecs/seed.js";
 import { readConfig } from "../core/config.js";
-import { describeError, logEvent } from "../core/log.js";
+import { logEvent } from "../core/log.js";
 import { Pipeline, type RoomStats } from "../core/pipeline.js";
 import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
-import { answerUpgrade, closeQuietly, hibernationTransport, readConnectionState } from "./hibernation.js";
+import {
+  answerUpgrade,
+  closeQuietly,
+  hibernationTransport,
+  readConnectionState,
+  upgradeFailed,
+} from "./hibernation.js";
 import { SqliteReservationStore, SqliteRevisionStore } from "./sqlite-store.js";
 
 /**
@@ -76,11 +82,7 @@ export abstract class RoomObject extends DurableObject<Env> {
         opened?.(ws);
       });
     } catch (error) {
-      logEvent("error", "upgrade_failed", { room: this.#pipeline.roomName, error: describeError(error) });
-      return Response.json(
-        { ok: false, code: "internal_error", error: "could not open the connection; try again" },
-        { status: 500 },
-      );
+      return upgradeFailed(error, { room: this.#pipeline.roomName });
     }
   }
 
