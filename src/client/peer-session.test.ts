@@ -6,7 +6,9 @@ import type { SignalingClient } from "./signaling-client.js";
 class FakePeerConnection {
   static last: FakePeerConnection | undefined;
   configuration: RTCConfiguration;
-  signalingState = "stable";
+  signalingState: RTCSignalingState = "stable";
+  iceGatheringState: RTCIceGatheringState = "new";
+  remoteDescriptions: RTCSessionDescriptionInit[] = [];
   localDescription: { toJSON(): RTCSessionDescriptionInit } | null = null;
   added: RTCIceCandidateInit[] = [];
   onnegotiationneeded: (() => void) | null = null;
@@ -25,15 +27,24 @@ class FakePeerConnection {
     this.configuration = configuration;
   }
   close() {}
+  /** An offer, which starts gathering, or the answer to a remote offer. */
   async setLocalDescription() {
-    const description = { type: "offer", sdp: `offer ${this.added.length}` } as const;
+    const type = this.signalingState === "have-remote-offer" ? "answer" : "offer";
+    const description = { type, sdp: `${type} ${this.added.length}` } as const;
     this.localDescription = { toJSON: () => description };
+    this.signalingState = type === "offer" ? "have-local-offer" : "stable";
+    if (type === "offer") this.iceGatheringState = "gathering";
+  }
+  async setRemoteDescription(description: RTCSessionDescriptionInit) {
+    this.remoteDescriptions.push(description);
+    this.signalingState = description.type === "offer" ? "have-remote-offer" : "stable";
   }
   async addIceCandidate(candidate: RTCIceCandidateInit) {
     this.added.push(candidate);
   }
   /** Gathers one candidate, or ends gathering with `null`. */
   gather(candidate: string | null) {
+    if (candidate === null) this.iceGatheringState = "complete";
     this.onicecandidate?.({ candidate: candidate === null ? null : { toJSON: () => ({ candidate, sdpMid: "0" }) } });
   }
 }
@@ -222,6 +233,35 @@ describe("PeerSession candidate batches", () => {
     await s.handleSignal({ rtc: "candidates", candidates: [candidate("r1"), candidate("bad"), candidate("r2")] });
     expect(pc.added).toEqual([candidate("r1"), candidate("r2")]);
     expect(errors.map((e) => e.message)).toEqual(["Invalid candidate"]);
+  });
+
+  // Regression: Chromium, rolling back an offer whose gathering had only begun, at times never gathered again.
+  it("rolls its offer back in glare only once that offer has gathered a candidate, or after 500 ms", async () => {
+    vi.useFakeTimers();
+    const remoteOffer = { type: "offer", sdp: "bob's offer" } as const;
+    for (const firstCandidateAt of [3, undefined]) {
+      const { session: s, sent, pc } = await session();
+      expect(s.polite).toBe(true); // alice < bob
+      pc.onnegotiationneeded?.();
+      const handled = s.handleSignal({ rtc: "description", description: remoteOffer });
+      await vi.advanceTimersByTimeAsync(firstCandidateAt ?? 499);
+      expect(pc.remoteDescriptions).toEqual([]);
+      if (firstCandidateAt) pc.gather("c1");
+      else await vi.advanceTimersByTimeAsync(1);
+      await handled;
+      expect(pc.remoteDescriptions).toEqual([remoteOffer]);
+      expect(sent.filter((signal) => signal.rtc === "description").map((signal) => signal.description.type)).toEqual([
+        "offer",
+        "answer",
+      ]);
+    }
+  });
+
+  it("answers an offer at once when it has none of its own out", async () => {
+    const { session: s, pc } = await session();
+    await s.handleSignal({ rtc: "description", description: { type: "offer", sdp: "bob's offer" } });
+    expect(pc.remoteDescriptions).toHaveLength(1);
+    expect(pc.signalingState).toBe("stable");
   });
 
   it("recognises a batch only with a list of candidates", () => {

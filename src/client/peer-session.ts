@@ -10,6 +10,14 @@ import { fetchIceServers, type IceServersAnswer, iceServersUrlOf } from "./ice-s
 
 /** The longest a timer can wait (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The longest the polite side waits, when both sides offer at once, for its own offer's first candidate before
+ * rolling that offer back. Chromium, rolling back an offer whose gathering had only just begun, at times never
+ * gathered again, not even after an ICE restart: the call waited for ever. That was 2 glares in 1,000 in
+ * `npm run bench:calls -- --glare`, and about one run in fifty of the demo's glare test; with the wait, none in
+ * 1,000 and 300. A host candidate takes milliseconds, so the wait costs a glare next to nothing.
+ */
+const ROLLBACK_WAIT_MS = 500;
 
 import type { SignalingClient } from "./signaling-client.js";
 
@@ -87,6 +95,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** Our gathered candidates, on their way to the remote side. */
   readonly #candidates: CandidateBatch;
+  /** Whether our latest offer has gathered a candidate yet (or finished gathering). */
+  #offerGathered = true;
+  /** Called at the next gathered candidate, or the end of gathering. */
+  #onGathered: (() => void) | undefined;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -162,6 +174,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         if (this.#closed || pc.signalingState !== "stable") return;
         try {
           this.#makingOffer = true;
+          this.#offerGathered = false;
           await pc.setLocalDescription();
           this.#sendDescription(pc);
         } finally {
@@ -169,7 +182,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         }
       });
     };
-    pc.onicecandidate = ({ candidate }) => this.#candidates.add(candidate?.toJSON() ?? null);
+    pc.onicecandidate = ({ candidate }) => {
+      this.#offerGathered = true;
+      this.#onGathered?.();
+      this.#candidates.add(candidate?.toJSON() ?? null);
+    };
     pc.onconnectionstatechange = () => {
       this.emit("state", pc.connectionState);
       // A failed connection often recovers on new candidates (a changed network, a NAT binding that expired).
@@ -192,7 +209,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       const offerCollision = description.type === "offer" && (this.#makingOffer || pc.signalingState !== "stable");
       this.#ignoreOffer = !this.polite && offerCollision;
       if (this.#ignoreOffer) return;
-      // On a collision the polite side's setRemoteDescription rolls its own offer back implicitly.
+      // On a collision the polite side's setRemoteDescription rolls its own offer back implicitly: not while that
+      // offer's gathering is only starting (see ROLLBACK_WAIT_MS).
+      if (offerCollision) await this.#offerGatheringStarted(pc);
+      if (this.#closed) return;
       await pc.setRemoteDescription(description);
       if (description.type === "offer") {
         await pc.setLocalDescription();
@@ -211,6 +231,18 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /** Resolves once our offer has gathered a candidate, or gathering is over, or after ROLLBACK_WAIT_MS. */
+  async #offerGatheringStarted(pc: RTCPeerConnection): Promise<void> {
+    if (this.#offerGathered || pc.iceGatheringState === "complete") return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#onGathered = resolve;
+      timer = setTimeout(resolve, ROLLBACK_WAIT_MS);
+    });
+    clearTimeout(timer);
+    this.#onGathered = undefined;
   }
 
   /** Sends our new local description, after the candidates of the previous one, which belong before it. */
