@@ -5,13 +5,17 @@
  * trip after its host candidates, as a real network does. Prints the setup time (the caller's session created to
  * both data channels open) and the incoming messages each call cost the server. Bounded: CALLS calls a mode
  * (default 100, about a minute), loopback only, stops by itself.
+ *
+ * `npm run bench:calls -- --glare` instead has both sides, each in its own tab, call at the same moment, CALLS
+ * times, and counts the calls whose data channel did not open within GLARE_DEADLINE_MS: perfect negotiation must
+ * settle every glare. `ICE='[]'` (any JSON list of RTCIceServer) replaces the loopback STUN server.
  */
 import { createSocket } from "node:dgram";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "../test/e2e/chromium.js";
 import { startLocalWorker } from "../tools/local-worker.js";
 import { round, summarize } from "./stats.js";
@@ -20,6 +24,9 @@ const CALLS = Number(process.env.CALLS ?? 100);
 /** How long the STUN server waits before it answers: a round trip to a nearby server. */
 const STUN_DELAY_MS = Number(process.env.STUN_DELAY_MS ?? 30);
 const MODES = [0, 20];
+const GLARE = process.argv.includes("--glare");
+/** A glare call not open by then is counted as stalled: a good one opens in tens of milliseconds. */
+const GLARE_DEADLINE_MS = 5_000;
 
 /** What the page reports for one call. */
 interface CallResult {
@@ -76,7 +83,6 @@ window.oneCall = async ({ url, n, candidateBatchMs, iceServers }) => {
   await callee.connect();
   await caller.connect();
   const options = { iceServers, candidateBatchMs };
-  const open = (channel) => new Promise((resolve) => (channel.readyState === "open" ? resolve() : (channel.onopen = resolve)));
   let calleeSession;
   const calleeOpen = new Promise((resolve) => {
     callee.on("relay", ({ from, data }) => {
@@ -115,6 +121,37 @@ window.oneCall = async ({ url, n, candidateBatchMs, iceServers }) => {
   }
   return { setupMs, frames: setupFrames.length, candidateRelays, candidates, srflx };
 };
+
+/** One side of a glare call, in its own tab as two users' browsers are: connect first, then call on a signal. */
+window.glareConnect = async ({ url, peerId }) => {
+  window.glareClient = new SignalingClient({ url, room: "glare", peerId });
+  await window.glareClient.connect();
+};
+
+window.glareCall = async ({ remotePeerId, iceServers, deadlineMs }) => {
+  const client = window.glareClient;
+  const started = performance.now();
+  const session = new PeerSession({ signaling: client, remotePeerId, iceServers });
+  client.on("relay", ({ data }) => isSessionSignal(data) && void session.handleSignal(data));
+  const opened = session.createDataChannel("chat", { negotiated: true, id: 0 }).then(open);
+  let timer;
+  const stalled = await Promise.race([
+    opened.then(() => false),
+    new Promise((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs))),
+  ]);
+  clearTimeout(timer);
+  const setupMs = performance.now() - started;
+  // Both sides are done before either says goodbye, so that a bye never ends the other's call early.
+  window.glareEnd = () => {
+    session.close();
+    client.close();
+  };
+  return { setupMs, stalled };
+};
+
+function open(channel) {
+  return new Promise((resolve) => (channel.readyState === "open" ? resolve() : (channel.onopen = resolve)));
+}
 `;
 
 async function bundlePage(): Promise<string> {
@@ -143,10 +180,18 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => page.listen(0, "127.0.0.1", resolve));
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
   try {
-    const tab = await browser.newPage();
-    await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
-    await tab.waitForFunction(() => "oneCall" in window);
-    const iceServers = [{ urls: `stun:127.0.0.1:${stun.port}` }];
+    const newTab = async () => {
+      const tab = await browser.newPage();
+      await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
+      await tab.waitForFunction(() => "oneCall" in window);
+      return tab;
+    };
+    const iceServers = iceServersOf(process.env.ICE) ?? [{ urls: `stun:127.0.0.1:${stun.port}` }];
+    if (GLARE) {
+      await glare(newTab, worker.wsUrl, iceServers);
+      return;
+    }
+    const tab = await newTab();
     const results = new Map<number, CallResult[]>(MODES.map((mode) => [mode, []]));
     for (let n = 0; n < CALLS * MODES.length; n++) {
       const candidateBatchMs = MODES[n % MODES.length] as number;
@@ -164,6 +209,56 @@ async function main(): Promise<void> {
     stun.close();
     await worker.dispose();
   }
+}
+
+/** The ICE servers `ICE` names, a JSON list; none when it is unset. */
+function iceServersOf(value: string | undefined): RTCIceServer[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const list: unknown = JSON.parse(value);
+    if (Array.isArray(list)) return list as RTCIceServer[];
+  } catch {}
+  throw new Error(`ICE must be a JSON list of RTCIceServer, such as '[]' or '[{"urls":"stun:127.0.0.1:3478"}]'`);
+}
+
+async function glare(newTab: () => Promise<Page>, url: string, iceServers: RTCIceServer[]): Promise<void> {
+  type Side = { setupMs: number; stalled: boolean };
+  type GlarePage = { glareConnect(a: unknown): Promise<void>; glareCall(a: unknown): Promise<Side>; glareEnd(): void };
+  const setups: number[] = [];
+  let stalled = 0;
+  let tabs = await Promise.all([newTab(), newTab()]);
+  for (let n = 0; n < CALLS; n++) {
+    // A page holds at most about 500 connections, closed ones included until they are collected.
+    if (n > 0 && n % 100 === 0) {
+      await Promise.all(tabs.map((tab) => tab.close()));
+      tabs = await Promise.all([newTab(), newTab()]);
+    }
+    const ids = [`a${n}`, `b${n}`];
+    await Promise.all(
+      tabs.map((tab, i) =>
+        tab.evaluate((args) => (window as unknown as GlarePage).glareConnect(args), { url, peerId: ids[i] }),
+      ),
+    );
+    const sides = await Promise.all(
+      tabs.map((tab, i) =>
+        tab.evaluate((args) => (window as unknown as GlarePage).glareCall(args), {
+          remotePeerId: ids[1 - i],
+          iceServers,
+          deadlineMs: GLARE_DEADLINE_MS,
+        }),
+      ),
+    );
+    await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as GlarePage).glareEnd())));
+    if (sides.some((side) => side.stalled)) stalled++;
+    else setups.push(Math.max(...sides.map((side) => side.setupMs)));
+    if ((n + 1) % 50 === 0) console.error(`  ${n + 1}/${CALLS} glares, ${stalled} stalled`);
+  }
+  const setup = summarize(setups);
+  console.log(`${CALLS} calls with both sides, in two tabs, calling at once; STUN answers after ${STUN_DELAY_MS} ms`);
+  console.log(
+    `stalled (a channel not open after ${GLARE_DEADLINE_MS / 1000} s): ${stalled}; ` +
+      `setup of the rest p50 ${round(setup.p50, 1)} ms, p99 ${round(setup.p99, 1)} ms`,
+  );
 }
 
 function report(results: Map<number, CallResult[]>): void {
