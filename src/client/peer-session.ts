@@ -7,6 +7,7 @@
 import { CANDIDATE_BATCH_MS, CandidateBatch } from "./candidate-batch.js";
 import { Emitter } from "./emitter.js";
 import { fetchIceServers, type IceServersAnswer, iceServersUrlOf } from "./ice-servers.js";
+import type { SignalingClient } from "./signaling-client.js";
 
 /** The longest a timer can wait (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -15,11 +16,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * rolling that offer back. Chromium, rolling back an offer whose gathering had only just begun, at times never
  * gathered again, not even after an ICE restart: the call waited for ever. That was 2 glares in 1,000 in
  * `npm run bench:calls -- --glare`, and about one run in fifty of the demo's glare test; with the wait, none in
- * 1,000 and 300. A host candidate takes milliseconds, so the wait costs a glare next to nothing.
+ * 1,000 glares of the first, or 300 runs of the second. A host candidate takes milliseconds: the wait costs a
+ * glare next to nothing.
  */
 const ROLLBACK_WAIT_MS = 500;
-
-import type { SignalingClient } from "./signaling-client.js";
 
 /** What PeerSession relays through the signaling server, under one key so other relays can share the room. */
 export type SessionSignal =
