@@ -254,7 +254,11 @@ async function glare(newTab: () => Promise<Page>, url: string, iceServers: RTCIc
     if ((n + 1) % 50 === 0) console.error(`  ${n + 1}/${CALLS} glares, ${stalled} stalled`);
   }
   const setup = summarize(setups);
-  console.log(`${CALLS} calls with both sides, in two tabs, calling at once; STUN answers after ${STUN_DELAY_MS} ms`);
+  const ice =
+    process.env.ICE === undefined
+      ? `the loopback STUN server answers after ${STUN_DELAY_MS} ms`
+      : `ICE servers ${process.env.ICE}`;
+  console.log(`${CALLS} calls with both sides, in two tabs, calling at once; ${ice}`);
   console.log(
     `stalled (a channel not open after ${GLARE_DEADLINE_MS / 1000} s): ${stalled}; ` +
       `setup of the rest p50 ${round(setup.p50, 1)} ms, p99 ${round(setup.p99, 1)} ms`,
