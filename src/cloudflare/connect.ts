@@ -44,7 +44,7 @@ export async function connect(
     logEvent("info", "join_refused", { room, code: "forbidden", path: redactedPath(url) });
     return jsonError(403, "forbidden", `the token does not grant the room ${room}`);
   }
-  // What the room learns from the Worker travels in headers a client cannot set: any it sent are replaced.
+  // What the room learns from the Worker travels in headers a client cannot set: whatever it sent is replaced.
   const headers = new Headers(request.headers);
   headers.delete(SUBJECT_HEADER);
   headers.set(ADDRESS_HEADER, address);
