@@ -3,7 +3,7 @@
  * Workers and Durable Objects pricing pages state them (checked 2026-11); marginal prices ignore the paid plan's
  * monthly inclusions, so dollar figures are an upper bound.
  */
-import { ANNOUNCE_INTERVAL_SECONDS } from "../src/core/swarms.js";
+import { ANNOUNCE_INTERVAL_SECONDS } from "../src/core/broadcast/swarms.js";
 import type { ServerResult } from "./report-types.js";
 import { round } from "./stats.js";
 

@@ -3,10 +3,11 @@
  * send) over a transport that only counts, against what the control does (parse, route, stringify). Alternating
  * rounds on one core keep the ratio steady where whole-server figures are noisy.
  */
-import { seedCodec } from "../src/core/codecs/seed.js";
-import { DEFAULT_LIMITS } from "../src/core/limits.js";
-import { Pipeline } from "../src/core/pipeline.js";
-import { MemoryReservationStore } from "../src/core/reservations.js";
+
+import { DEFAULT_LIMITS } from "../src/core/config/limits.js";
+import { seedCodec } from "../src/core/protocols/seed/codec.js";
+import { Pipeline } from "../src/core/room/pipeline.js";
+import { MemoryReservationStore } from "../src/core/room/reservations.js";
 import { payload } from "./protocols/seed.js";
 
 export interface HotPathResult {

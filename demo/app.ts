@@ -3,7 +3,7 @@
  * channel, and optionally share camera and microphone. `window.demo` exposes the client and calls for debugging.
  */
 import { isSessionSignal, PeerSession, SignalingClient, type SignalingError } from "../src/client/index.js";
-import { isValidPeerId, isValidRoomName } from "../src/core/protocol.js";
+import { isValidPeerId, isValidRoomName } from "../src/core/wire/protocol.js";
 
 interface Call {
   session: PeerSession;

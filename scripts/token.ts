@@ -10,8 +10,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
-import { MIN_AUTH_SECRET_LENGTH } from "../src/core/config.js";
-import { isValidPeerId, isValidRoomName } from "../src/core/protocol.js";
+import { MIN_AUTH_SECRET_LENGTH } from "../src/core/config/config.js";
+import { isValidPeerId, isValidRoomName } from "../src/core/wire/protocol.js";
 
 function fail(message: string): never {
   console.error(`token: ${message}`);

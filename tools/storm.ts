@@ -5,7 +5,7 @@
  * free. Every relay a steady peer sends must end exactly one way: delivered once, in order per sender and
  * target; answered with an error carrying its request_id; or counted in an `undeliverable` for its target.
  */
-import type { ServerMessage } from "../src/core/protocol.js";
+import type { ServerMessage } from "../src/core/wire/protocol.js";
 import type { TestSocket } from "./test-socket.js";
 import { connectWs } from "./ws-node.js";
 

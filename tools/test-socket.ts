@@ -4,7 +4,7 @@
  * a condition over what arrived on any socket, so tests await events instead of sleeping. Platform-free: the
  * host-specific opening lives in test/workerd/ws-connect.ts and tools/ws-node.ts.
  */
-import type { ClientMessage, ServerMessage } from "../src/core/protocol.js";
+import type { ClientMessage, ServerMessage } from "../src/core/wire/protocol.js";
 
 /** What a host's socket must let the helper do. */
 export interface SocketDriver {

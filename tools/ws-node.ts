@@ -2,7 +2,7 @@
 import WebSocket from "ws";
 import { TestSocket, type TestSocketOptions } from "./test-socket.js";
 
-export async function connectWs<M = import("../src/core/protocol.js").ServerMessage>(
+export async function connectWs<M = import("../src/core/wire/protocol.js").ServerMessage>(
   url: string,
   options: TestSocketOptions<M> & { timeoutMs?: number } = {},
 ): Promise<TestSocket<M>> {

@@ -1,5 +1,5 @@
 /** The seed's protocol, as this project and the control speak it. */
-import type { ClientMessage } from "../../src/core/protocol.js";
+import type { ClientMessage } from "../../src/core/wire/protocol.js";
 import type { ProtocolAdapter, RelayData } from "./peer.js";
 
 export { payload } from "./peer.js";

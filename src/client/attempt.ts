@@ -3,7 +3,7 @@
  * the deadline by which it must be registered. Once it is abandoned nothing it hears reaches the client, so a late
  * close or message of an old socket cannot disturb the next attempt.
  */
-import { CLOSE_REPLACED, PING_TEXT, SUBPROTOCOL } from "../core/protocol.js";
+import { CLOSE_REPLACED, PING_TEXT, SUBPROTOCOL } from "../core/wire/protocol.js";
 import type { ResolvedOptions } from "./client-options.js";
 import { Keepalive } from "./keepalive.js";
 import type { WebSocketLike } from "./websocket.js";

@@ -2,7 +2,7 @@
  * Requests waiting for their answer, matched by `request_id`. Each remembers the socket generation it was last
  * sent on, so that after a reconnect the ones whose answer died with the old socket are sent again.
  */
-import type { ServerMessage } from "../core/protocol.js";
+import type { ServerMessage } from "../core/wire/protocol.js";
 import { SignalingError } from "./signaling-error.js";
 
 export interface Request {

@@ -3,7 +3,12 @@
  * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
  * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
  */
-import { type PeersMessage, parseServerMessage, type RegisteredMessage, type ServerMessage } from "../core/protocol.js";
+import {
+  type PeersMessage,
+  parseServerMessage,
+  type RegisteredMessage,
+  type ServerMessage,
+} from "../core/wire/protocol.js";
 import { Attempt } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../core/protocol.js";
+import type { ErrorCode } from "../core/wire/protocol.js";
 
 /**
  * The server's error codes, and the client's own: no answer in time, closed by `close()`, queue overflow, and the

@@ -1,5 +1,5 @@
 /** What a SignalingClient tells its listeners, and the states it goes through. */
-import type { RegisteredMessage } from "../core/protocol.js";
+import type { RegisteredMessage } from "../core/wire/protocol.js";
 import type { SignalingError } from "./signaling-error.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";

@@ -10,9 +10,9 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
-import type { AuthConfig } from "../core/config.js";
-import { claimsProblem, type JoinClaims } from "../core/join-claims.js";
-import { SUBPROTOCOL } from "../core/protocol.js";
+import { claimsProblem, type JoinClaims } from "../core/auth/join-claims.js";
+import type { AuthConfig } from "../core/config/config.js";
+import { SUBPROTOCOL } from "../core/wire/protocol.js";
 
 /** Clocks disagree: `exp` and `nbf` are honoured this many seconds either way. */
 export const CLOCK_SKEW_SECONDS = 30;

@@ -5,11 +5,15 @@
  * room-object.ts: each socket's attachment holds its topics or swarms, and the constructor rebuilds them after a wake.
  */
 import { DurableObject } from "cloudflare:workers";
-import { BroadcastPipeline, type BroadcastProtocol, type BroadcastState } from "../core/broadcast-pipeline.js";
-import { webtorrentProtocol } from "../core/codecs/webtorrent.js";
-import { yWebrtcProtocol } from "../core/codecs/y-webrtc.js";
-import { readConfig } from "../core/config.js";
-import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
+import {
+  BroadcastPipeline,
+  type BroadcastProtocol,
+  type BroadcastState,
+} from "../core/broadcast/broadcast-pipeline.js";
+import { readConfig } from "../core/config/config.js";
+import { webtorrentProtocol } from "../core/protocols/webtorrent/codec.js";
+import { yWebrtcProtocol } from "../core/protocols/y-webrtc/codec.js";
+import { PING_TEXT, PONG_TEXT } from "../core/wire/protocol.js";
 import { answerUpgrade, closeQuietly, hibernationTransport, upgradeFailed } from "./hibernation.js";
 import { ADDRESS_HEADER } from "./room-object.js";
 

@@ -2,11 +2,12 @@
  * The checks every WebSocket connection passes in the Worker before it reaches its Durable Object, whatever its
  * protocol: the name, the upgrade, the subprotocol, new connections per address, the join token and its room.
  */
-import type { Config, Endpoint } from "../core/config.js";
-import { ConnectionRateLimiter } from "../core/connection-rate.js";
-import { roomAllowed } from "../core/join-claims.js";
+
+import { roomAllowed } from "../core/auth/join-claims.js";
+import type { Config, Endpoint } from "../core/config/config.js";
+import { ConnectionRateLimiter } from "../core/connection/connection-rate.js";
 import { logEvent } from "../core/log.js";
-import { isValidRoomName, SUBPROTOCOL } from "../core/protocol.js";
+import { isValidRoomName, SUBPROTOCOL } from "../core/wire/protocol.js";
 import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken } from "./auth.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
 import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";

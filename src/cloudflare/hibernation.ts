@@ -2,10 +2,11 @@
  * What the WebSocket Hibernation API needs done just so: answering Close frames, sending to sockets that may be
  * going away, and the state kept in each socket's attachment. Small named functions, each with its reason.
  */
-import { isAbruptCloseCode, isSendableCloseCode } from "../core/close-codes.js";
-import { type ConnectionState, parseConnectionState } from "../core/connection-state.js";
+
+import { type ConnectionState, parseConnectionState } from "../core/connection/connection-state.js";
 import { describeError, type LogFields, logEvent } from "../core/log.js";
-import type { Refusal, Transport } from "../core/pipeline.js";
+import type { Refusal, Transport } from "../core/room/pipeline.js";
+import { isAbruptCloseCode, isSendableCloseCode } from "../core/wire/close-codes.js";
 
 /** The pipeline's view of the object's sockets; `S` is what each socket's attachment holds. */
 export function hibernationTransport<S = ConnectionState>(ctx: DurableObjectState): Transport<WebSocket, S> {

@@ -1,6 +1,6 @@
 /** What every route of the Worker shares: the request's context, and JSON answers. */
-import type { Config, Endpoint } from "../core/config.js";
-import { MAX_ROOM_NAME_LENGTH } from "../core/limits.js";
+import type { Config, Endpoint } from "../core/config/config.js";
+import { MAX_ROOM_NAME_LENGTH } from "../core/config/limits.js";
 
 export interface RouteContext {
   request: Request;

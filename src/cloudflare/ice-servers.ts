@@ -2,7 +2,7 @@
  * What `GET /ice-servers` answers: the STUN servers of `ICE_SERVERS`, plus TURN credentials minted for this caller
  * when TURN is configured, in RTCConfiguration's shape with how long they last.
  */
-import type { Config, IceServer, TurnConfig } from "../core/config.js";
+import type { Config, IceServer, TurnConfig } from "../core/config/config.js";
 import { describeError, logEvent } from "../core/log.js";
 
 export interface IceServersAnswer {

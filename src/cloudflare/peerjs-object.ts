@@ -3,7 +3,7 @@
  * and its own keepalive pair. A client registers by connecting, with its own token: the same id and token again
  * takes the old connection over.
  */
-import { fromRoomId, PEERJS_HEARTBEAT, peerjsCodec, peerjsConnection } from "../core/codecs/peerjs.js";
+import { fromRoomId, PEERJS_HEARTBEAT, peerjsCodec, peerjsConnection } from "../core/protocols/peerjs/codec.js";
 import { answerUpgrade } from "./hibernation.js";
 import { RoomObject } from "./room-object.js";
 

@@ -1,6 +1,6 @@
 /** PeerJS's routes: its WebSocket, a fresh id, and the peer list. */
-import { roomAllowed } from "../core/join-claims.js";
-import { isValidRoomName } from "../core/protocol.js";
+import { roomAllowed } from "../core/auth/join-claims.js";
+import { isValidRoomName } from "../core/wire/protocol.js";
 import { authorize, connect, refusal } from "./connect.js";
 import { endpointDisabled, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
 

@@ -6,12 +6,12 @@
  * needs its own auto-response pair (one per object).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Codec } from "../core/codec.js";
-import { seedCodec } from "../core/codecs/seed.js";
-import { readConfig } from "../core/config.js";
+import { readConfig } from "../core/config/config.js";
 import { logEvent } from "../core/log.js";
-import { Pipeline, type RoomStats } from "../core/pipeline.js";
-import { PING_TEXT, PONG_TEXT } from "../core/protocol.js";
+import { seedCodec } from "../core/protocols/seed/codec.js";
+import type { Codec } from "../core/room/codec.js";
+import { Pipeline, type RoomStats } from "../core/room/pipeline.js";
+import { PING_TEXT, PONG_TEXT } from "../core/wire/protocol.js";
 import {
   answerUpgrade,
   closeQuietly,

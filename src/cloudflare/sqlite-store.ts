@@ -3,8 +3,8 @@
  * peers who dropped. Tables are created on first write, and a wake that finds none reads no more than the schema,
  * so a room whose sessions end cleanly never writes a row.
  */
-import type { KeptMessage, Reservation, ReservationStore } from "../core/reservations.js";
-import type { RevisionStore } from "../core/revision.js";
+import type { KeptMessage, Reservation, ReservationStore } from "../core/room/reservations.js";
+import type { RevisionStore } from "../core/room/revision.js";
 
 export class SqliteRevisionStore implements RevisionStore {
   #ready = false;

@@ -2,9 +2,9 @@
  * The Worker: routes each request, does every check that needs no room state before waking a Durable Object, and
  * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
  */
-import { type Config, ConfigError, readConfig } from "../core/config.js";
+import { type Config, ConfigError, readConfig } from "../core/config/config.js";
 import { describeError, logEvent } from "../core/log.js";
-import { DEFAULT_ROOM, isValidRoomName } from "../core/protocol.js";
+import { DEFAULT_ROOM, isValidRoomName } from "../core/wire/protocol.js";
 import { authorize, connect, refusal } from "./connect.js";
 import { invalidRoom, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
 import { iceServersFor } from "./ice-servers.js";

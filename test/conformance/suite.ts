@@ -5,8 +5,8 @@
  * Every case runs in a room of its own, with the default limits.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/core/limits.js";
-import { PING_TEXT, type ServerMessage } from "../../src/core/protocol.js";
+import { DEFAULT_LIMITS } from "../../src/core/config/limits.js";
+import { PING_TEXT, type ServerMessage } from "../../src/core/wire/protocol.js";
 import {
   freshRoom,
   register,

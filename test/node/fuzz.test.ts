@@ -2,12 +2,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { DEFAULT_LIMITS } from "../../src/core/limits.js";
-import { parseClientMessage } from "../../src/core/parse-client.js";
-import { hostileFrame } from "../../tools/fuzz-frames.js";
+import { DEFAULT_LIMITS } from "../../src/core/config/limits.js";
+import { parseClientMessage } from "../../src/core/wire/parse-client.js";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
 import { closeAll, register, waitFor } from "../../tools/test-socket.js";
 import { connectWs } from "../../tools/ws-node.js";
+import { hostileFrame } from "../helpers/fuzz-frames.js";
 
 let server: DevServer;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { SETTING_NAMES } from "../../src/core/config.js";
+import { SETTING_NAMES } from "../../src/core/config/config.js";
 import { wranglerCompatibilityFlags } from "../../tools/local-worker.js";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
 import { closeAll, register, waitFor } from "../../tools/test-socket.js";

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConnectionState } from "../../src/cloudflare/hibernation.js";
 import { Peers } from "../../src/cloudflare/room-object.js";
-import { PING_TEXT } from "../../src/core/protocol.js";
+import { PING_TEXT } from "../../src/core/wire/protocol.js";
 import { freshRoom, registered, wsConnect } from "./ws-connect.js";
 
 const roomStub = (room: string) => env.Peers.get(env.Peers.idFromName(room));

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/core/limits.js";
+import { DEFAULT_LIMITS } from "../../src/core/config/limits.js";
 
 const get = (path: string, init?: RequestInit) => exports.default.fetch(`http://signal.test${path}`, init);
 

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "../config/limits.js";
+import { decodeYWebrtc, encodeYWebrtc, yWebrtcProtocol } from "../protocols/y-webrtc/codec.js";
+import { BroadcastPipeline } from "./broadcast-pipeline.js";
+import { MAX_TOPICS_PER_CONNECTION } from "./topics.js";
+
+class Conn {
+  sent: unknown[] = [];
+  closedWith: number | undefined;
+  saved: unknown;
+  constructor(readonly name: string) {}
+}
+
+function host(limits = {}) {
+  let now = 1_000_000;
+  const pipeline = new BroadcastPipeline({
+    protocol: yWebrtcProtocol<Conn>(),
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    namespace: "ns",
+    now: () => now,
+    transport: {
+      send: (c: Conn, text: string) => {
+        c.sent.push(JSON.parse(text));
+        return true;
+      },
+      close: (c: Conn, code: number) => {
+        c.closedWith = code;
+      },
+      save: (c: Conn, state: unknown) => {
+        c.saved = state;
+      },
+      countConnections: () => 0,
+      lastAutoResponse: () => undefined,
+      schedule: () => {},
+    },
+  });
+  const connect = (name: string) => {
+    const c = new Conn(name);
+    pipeline.open(c);
+    return c;
+  };
+  const send = (c: Conn, message: unknown) => pipeline.message(c, JSON.stringify(message));
+  return { pipeline, connect, send, tick: (ms: number) => (now += ms) };
+}
+
+describe("y-webrtc codec", () => {
+  it("reads subscribe, unsubscribe, publish and ping; skips topics that are not strings, as the original", () => {
+    const limits = { maxMessageBytes: 1024, maxJsonDepth: 8 };
+    expect(decodeYWebrtc('{"type":"subscribe","topics":["a",7,"b"]}', limits)).toEqual({
+      ok: true,
+      command: { type: "subscribe", topics: ["a", "b"] },
+    });
+    expect(decodeYWebrtc('{"type":"publish","topic":"a","data":{"x":1}}', limits)).toMatchObject({
+      ok: true,
+      command: { type: "publish", topic: "a" },
+    });
+    for (const [frame, code] of [
+      ["nope", "invalid_json"],
+      ["[]", "invalid_message"],
+      ['{"type":"publish"}', "invalid_message"],
+      ['{"type":"subscribe","topics":"a"}', "invalid_message"],
+      [`{"type":"subscribe","topics":["${"t".repeat(129)}"]}`, "invalid_message"],
+      ['{"type":"hello"}', "unknown_type"],
+      [`{"type":"publish","topic":"a","data":"${"x".repeat(1024)}"}`, "message_too_large"],
+      [`{"type":"publish","topic":"a","data":${"[".repeat(9)}${"]".repeat(9)}}`, "invalid_message"],
+    ] as const) {
+      expect(decodeYWebrtc(frame, limits), frame.slice(0, 40)).toMatchObject({ ok: false, error: { code } });
+    }
+    expect(decodeYWebrtc(new ArrayBuffer(2), limits)).toMatchObject({ error: { code: "binary_not_supported" } });
+  });
+
+  it("forwards a publish as it came, with clients added, and answers ping with the exact pong", () => {
+    const message = { type: "publish", topic: "a", data: { from: "x", n: [1, 2] } };
+    expect(JSON.parse(encodeYWebrtc({ type: "publish", message, clients: 2 }))).toEqual({ ...message, clients: 2 });
+    expect(encodeYWebrtc({ type: "pong" })).toBe('{"type":"pong"}');
+  });
+});
+
+describe("y-webrtc over the broadcast pipeline", () => {
+  it("publishes to every subscriber of the topic, the sender included, with the count, and no one else", () => {
+    const { connect, send } = host();
+    const [a, b, c] = [connect("a"), connect("b"), connect("c")];
+    send(a, { type: "subscribe", topics: ["doc"] });
+    send(b, { type: "subscribe", topics: ["doc", "other"] });
+    send(c, { type: "subscribe", topics: ["other"] });
+    send(a, { type: "publish", topic: "doc", data: { type: "announce", from: "a" } });
+    const expected = { type: "publish", topic: "doc", data: { type: "announce", from: "a" }, clients: 2 };
+    expect(a.sent).toEqual([expected]);
+    expect(b.sent).toEqual([expected]);
+    expect(c.sent).toEqual([]);
+    send(b, { type: "unsubscribe", topics: ["doc"] });
+    send(a, { type: "publish", topic: "doc", data: 1 });
+    expect(b.sent).toHaveLength(1);
+    expect(a.sent.at(-1)).toMatchObject({ clients: 1 });
+  });
+
+  it("keeps topics with the connection, and takes them back after a wake", () => {
+    const first = host();
+    const a = first.connect("a");
+    first.send(a, { type: "subscribe", topics: ["doc"] });
+    expect(a.saved).toEqual({ namespace: "ns", state: ["doc"] });
+    const woken = host();
+    woken.pipeline.restore(a, woken.pipeline.parseSaved(a.saved));
+    const b = woken.connect("b");
+    woken.send(b, { type: "publish", topic: "doc", data: 2 });
+    expect(a.sent.at(-1)).toMatchObject({ data: 2, clients: 1 });
+  });
+
+  it("bounds the topics of a connection, saying which were not subscribed", () => {
+    const { connect, send } = host();
+    const a = connect("a");
+    const topics = Array.from({ length: MAX_TOPICS_PER_CONNECTION + 2 }, (_, i) => `t${i}`);
+    send(a, { type: "subscribe", topics });
+    expect(a.sent.at(-1)).toMatchObject({ type: "error", code: "too_many_topics" });
+    expect(JSON.stringify(a.saved).length).toBeLessThan(16 * 1024);
+  });
+
+  it("answers a bad frame with an error and keeps going; rate-limits, then closes an abuser", () => {
+    const { connect, send, pipeline, tick } = host({ ratePerSecond: 1, rateBurst: 2, abuseAfterMs: 1_000 });
+    const a = connect("a");
+    pipeline.message(a, "{not json");
+    expect(a.sent.at(-1)).toMatchObject({ type: "error", code: "invalid_json" });
+    send(a, { type: "ping" });
+    expect(a.sent.at(-1)).toEqual({ type: "pong" });
+    send(a, { type: "ping" });
+    expect(a.sent.at(-1)).toMatchObject({ type: "error", code: "rate_limited" });
+    tick(1_000);
+    send(a, { type: "ping" });
+    send(a, { type: "ping" });
+    expect(a.closedWith).toBe(1008);
+  });
+});

@@ -1,0 +1,81 @@
+/** The seed's JSON protocol (docs/protocol.md) <-> room commands and events. */
+import type { Codec, Decoded } from "../../room/codec.js";
+import { assertNever, type RoomCommand, type RoomEvent, roomError } from "../../room/events.js";
+import { peekRequestId } from "../../wire/parse-client.js";
+import { type ClientMessage, parseClientMessage, type ServerMessage } from "../../wire/protocol.js";
+
+export const seedCodec: Codec = {
+  decode(frame, limits): Decoded {
+    const parsed = parseClientMessage(frame, limits);
+    if (!parsed.ok) {
+      const { code, error, request_id: requestId } = parsed.error;
+      return { ok: false, error: roomError(code, error, requestId) };
+    }
+    return { ok: true, command: toCommand(parsed.message) };
+  },
+  peekRequestId,
+  encode(event): string {
+    return JSON.stringify(toServerMessage(event));
+  },
+};
+
+function toCommand(message: ClientMessage): RoomCommand {
+  const requestId = message.request_id;
+  switch (message.type) {
+    case "register": {
+      const { peer_id: peerId, presence = false, resume_token: resumeToken, last_seq: lastSeq } = message;
+      return { type: "register", peerId, presence, resumeToken, lastSeq, requestId };
+    }
+    case "relay":
+      return { type: "relay", to: message.to, data: message.data, requestId };
+    case "list_peers":
+      return { type: "list_peers", limit: message.limit, after: message.after, requestId };
+    case "ping":
+      return { type: "ping", requestId };
+    default:
+      return assertNever(message);
+  }
+}
+
+export function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" }>): ServerMessage {
+  switch (event.type) {
+    case "registered": {
+      const { peerId, peers, rev, resumeToken, resumed } = event;
+      const message: ServerMessage = { type: "registered", peer_id: peerId, peers, rev, resume_token: resumeToken };
+      if (resumed) message.resumed = true;
+      return withRequestId(message, event);
+    }
+    case "peers": {
+      const message: ServerMessage = { type: "peers", peers: event.peers, rev: event.rev };
+      if (event.next !== undefined) message.next = event.next;
+      return withRequestId(message, event);
+    }
+    case "relay":
+      // Two literal shapes rather than a property added later: this is the hot path.
+      return event.seq === undefined
+        ? { type: "relay", from: event.from, data: event.data }
+        : { type: "relay", from: event.from, data: event.data, seq: event.seq };
+    case "peer_joined":
+    case "peer_left":
+      return { type: event.type, peer_id: event.peerId, rev: event.rev };
+    case "pong":
+      return withRequestId({ type: "pong" }, event);
+    case "error": {
+      const message: ServerMessage = { type: "error", code: event.code, error: event.message };
+      if (event.to !== undefined) message.to = event.to;
+      if (event.count !== undefined) message.count = event.count;
+      return withRequestId(message, event);
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Echoes the request id only when there is one: the seed's answers carry no `request_id` key otherwise. */
+function withRequestId<M extends ServerMessage & { request_id?: string }>(
+  message: M,
+  event: { requestId?: string },
+): M {
+  if (event.requestId !== undefined) message.request_id = event.requestId;
+  return message;
+}

@@ -1,0 +1,192 @@
+/**
+ * Ids held for peers whose connection dropped, and the mailbox of relays kept for each until it resumes. This is
+ * the only state a room writes per peer, and only for peers that dropped: a session that ends cleanly writes
+ * nothing. Kept in a store that survives hibernation and eviction (SQLite on Cloudflare); the maps here are a cache
+ * of it, loaded on first use after a wake.
+ */
+import type { Limits } from "../config/limits.js";
+
+export interface Reservation {
+  peerId: string;
+  token: string;
+  presence: boolean;
+  /** When the reservation ends unless its peer resumes (ms since the epoch). */
+  until: number;
+}
+
+/**
+ * One relay kept for a reserved peer: its sender and its `data` as JSON text. `seq` is set for a relay that was
+ * already handed to the peer's dropped connection (it may or may not have arrived): the resuming client's
+ * `last_seq` says which of those it has.
+ */
+export interface KeptMessage {
+  from: string;
+  data: string;
+  seq?: number;
+}
+
+/** Synchronous, like the Durable Object's SQLite API, so that nothing in a handler awaits. */
+export interface ReservationStore {
+  /** Every reservation with what its mailbox holds, in one read. */
+  load(): Array<Reservation & { count: number; bytes: number }>;
+  reserve(reservation: Reservation): void;
+  keep(to: string, message: KeptMessage, bytes: number): void;
+  /** The messages kept for `peerId` in the order they were kept; the reservation and its messages are deleted. */
+  release(peerId: string): KeptMessage[];
+}
+
+export type ReservationLimits = Pick<Limits, "mailboxMaxMessages" | "mailboxMaxBytes" | "roomMailboxMaxBytes">;
+
+const utf8 = new TextEncoder();
+
+interface Entry extends Reservation {
+  count: number;
+  bytes: number;
+}
+
+export class Reservations {
+  #entries: Map<string, Entry> | undefined;
+  #roomBytes = 0;
+
+  constructor(
+    private readonly store: ReservationStore,
+    private readonly limits: ReservationLimits,
+  ) {}
+
+  get size(): number {
+    return this.#map().size;
+  }
+
+  peerIds(): IterableIterator<string> {
+    return this.#map().keys();
+  }
+
+  get(peerId: string): Reservation | undefined {
+    return this.#map().get(peerId);
+  }
+
+  /** How many relays all mailboxes hold. */
+  get keptMessages(): number {
+    let messages = 0;
+    for (const entry of this.#map().values()) messages += entry.count;
+    return messages;
+  }
+
+  /** What all mailboxes hold, for stats and tests. */
+  get keptBytes(): number {
+    this.#map();
+    return this.#roomBytes;
+  }
+
+  reserve(reservation: Reservation): void {
+    this.store.reserve(reservation);
+    this.#map().set(reservation.peerId, { ...reservation, count: 0, bytes: 0 });
+  }
+
+  /**
+   * Keeps a relay for reserved peer `to`; says why not when a bound would be passed. A relay that was already
+   * sent to the peer's last connection (`seq`) is kept whatever the bounds: its sender was not refused, and the
+   * unacknowledged relays of one connection are few (see delivery.ts).
+   */
+  keep(to: string, from: string, data: unknown, seq?: number): { kept: true } | { kept: false; why: string } {
+    const entry = this.#map().get(to);
+    if (!entry) return { kept: false, why: `no reservation for "${to}"` };
+    const text = JSON.stringify(data) ?? "null";
+    const bytes = utf8.encode(text).length;
+    const { mailboxMaxMessages, mailboxMaxBytes, roomMailboxMaxBytes } = this.limits;
+    if (seq !== undefined) {
+      this.#add(entry, { from, data: text, seq }, bytes);
+      return { kept: true };
+    }
+    if (entry.count + 1 > mailboxMaxMessages) {
+      return { kept: false, why: `the mailbox of "${to}" holds its limit of ${mailboxMaxMessages} messages` };
+    }
+    if (entry.bytes + bytes > mailboxMaxBytes) {
+      return {
+        kept: false,
+        why: `the mailbox of "${to}" holds ${entry.bytes} bytes; ${bytes} more would pass its limit of ${mailboxMaxBytes}`,
+      };
+    }
+    if (this.#roomBytes + bytes > roomMailboxMaxBytes) {
+      return { kept: false, why: `this room's mailboxes hold their limit of ${roomMailboxMaxBytes} bytes` };
+    }
+    this.#add(entry, { from, data: text }, bytes);
+    return { kept: true };
+  }
+
+  #add(entry: Entry, message: KeptMessage, bytes: number): void {
+    this.store.keep(entry.peerId, message, bytes);
+    entry.count++;
+    entry.bytes += bytes;
+    this.#roomBytes += bytes;
+  }
+
+  /** Ends `peerId`'s reservation, handing back what was kept for it, in order. */
+  release(peerId: string): KeptMessage[] {
+    const entry = this.#map().get(peerId);
+    if (!entry) return [];
+    this.#entries?.delete(peerId);
+    this.#roomBytes -= entry.bytes;
+    return this.store.release(peerId);
+  }
+
+  /** The reservations whose time is up at `now`. */
+  expired(now: number): Reservation[] {
+    const out: Reservation[] = [];
+    for (const entry of this.#map().values()) if (entry.until <= now) out.push(entry);
+    return out;
+  }
+
+  /** When the earliest reservation ends, or undefined when there is none. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const entry of this.#map().values()) if (next === undefined || entry.until < next) next = entry.until;
+    return next;
+  }
+
+  #map(): Map<string, Entry> {
+    if (!this.#entries) {
+      this.#entries = new Map();
+      for (const entry of this.store.load()) {
+        this.#entries.set(entry.peerId, { ...entry });
+        this.#roomBytes += entry.bytes;
+      }
+    }
+    return this.#entries;
+  }
+}
+
+/** A store in memory, for tests and for hosts without durable storage. */
+export class MemoryReservationStore implements ReservationStore {
+  readonly reservations = new Map<string, Reservation>();
+  readonly kept = new Map<string, Array<KeptMessage & { bytes: number }>>();
+  /** Every write, so tests can check that a clean session writes none. */
+  writes = 0;
+
+  load() {
+    return [...this.reservations.values()].map((r) => {
+      const kept = this.kept.get(r.peerId) ?? [];
+      return { ...r, count: kept.length, bytes: kept.reduce((sum, m) => sum + m.bytes, 0) };
+    });
+  }
+
+  reserve(reservation: Reservation): void {
+    this.writes++;
+    this.reservations.set(reservation.peerId, { ...reservation });
+  }
+
+  keep(to: string, message: KeptMessage, bytes: number): void {
+    this.writes++;
+    const list = this.kept.get(to) ?? [];
+    list.push({ ...message, bytes });
+    this.kept.set(to, list);
+  }
+
+  release(peerId: string): KeptMessage[] {
+    this.writes++;
+    this.reservations.delete(peerId);
+    const kept = this.kept.get(peerId) ?? [];
+    this.kept.delete(peerId);
+    return kept.map(({ bytes: _bytes, ...message }) => message);
+  }
+}

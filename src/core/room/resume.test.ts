@@ -1,0 +1,367 @@
+/** Resume tokens, reservations, the mailbox and liveness, through the pipeline over an in-memory host. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { memoryHost } from "../../../test/helpers/memory-host.js";
+import type { Limits } from "../config/limits.js";
+
+const host = (limits: Partial<Limits> = {}, startAt?: number) => memoryHost({ limits, startAt });
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("resume", () => {
+  it("gives every registration a resume token", () => {
+    const { register } = host();
+    expect(register("alice").last()).toMatchObject({ type: "registered", resume_token: expect.any(String) });
+  });
+
+  it("takes an id over from a socket still open: the old one is closed with 4001 and forgotten", () => {
+    const h = host();
+    const watcher = h.register("watcher", { presence: true });
+    const old = h.register("alice");
+    const bob = h.register("bob");
+    const seen = watcher.sent.length;
+    const fresh = h.connect("alice-2");
+    h.send(fresh, { type: "register", peer_id: "alice", resume_token: h.tokenOf(old) });
+    expect(fresh.last()).toMatchObject({ type: "registered", peer_id: "alice", resumed: true });
+    expect(old.closedWith).toBe(4001);
+    // The old socket's saved registration is cleared, so a wake cannot bring it back.
+    expect(old.saved).toEqual({ room: "r" });
+    expect(watcher.sent.length).toBe(seen);
+    h.send(bob, { type: "relay", to: "alice", data: "to the new socket" });
+    expect(fresh.last()).toEqual({ type: "relay", from: "bob", data: "to the new socket", seq: expect.any(Number) });
+    // The old socket's close, when it comes, changes nothing.
+    h.pipeline.closed(old, 4001);
+    h.send(bob, { type: "list_peers" });
+    expect(bob.last()).toMatchObject({ peers: expect.arrayContaining(["alice"]) });
+  });
+
+  it("rotates the token on resume: the old one no longer works", () => {
+    const h = host();
+    const first = h.register("alice");
+    const oldToken = h.tokenOf(first);
+    const second = h.connect("a2");
+    h.send(second, { type: "register", peer_id: "alice", resume_token: oldToken });
+    const newToken = h.tokenOf(second);
+    expect(newToken).not.toBe(oldToken);
+    const third = h.connect("a3");
+    h.send(third, { type: "register", peer_id: "alice", resume_token: oldToken });
+    expect(third.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
+  });
+
+  it("refuses a wrong token for a held id with peer_id_taken", () => {
+    const h = host();
+    h.register("alice");
+    const thief = h.connect("thief");
+    h.send(thief, { type: "register", peer_id: "alice", resume_token: "A".repeat(22) });
+    expect(thief.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
+  });
+
+  it("registers normally with a token for an id nobody holds", () => {
+    const h = host();
+    const alice = h.connect("alice");
+    h.send(alice, { type: "register", peer_id: "alice", resume_token: "whatever" });
+    expect(alice.last()).toMatchObject({ type: "registered", peer_id: "alice" });
+    expect(alice.last().resumed).toBeUndefined();
+  });
+});
+
+describe("reservation and mailbox", () => {
+  it("keeps relays for a dropped peer and delivers them in order right after it resumes", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    const token = h.tokenOf(bob);
+    h.pipeline.closed(bob, 1006);
+    for (let i = 0; i < 3; i++) h.send(alice, { type: "relay", to: "bob", data: { i } });
+    expect(alice.sent.filter((m) => m.type === "error")).toEqual([]);
+    const back = h.connect("bob-again");
+    h.send(back, { type: "register", peer_id: "bob", resume_token: token });
+    expect(back.sent).toEqual([
+      expect.objectContaining({ type: "registered", resumed: true }),
+      { type: "relay", from: "alice", data: { i: 0 }, seq: 1 },
+      { type: "relay", from: "alice", data: { i: 1 }, seq: 2 },
+      { type: "relay", from: "alice", data: { i: 2 }, seq: 3 },
+    ]);
+    expect(h.store.kept.size).toBe(0);
+    expect(h.store.reservations.size).toBe(0);
+  });
+
+  it("refuses the id to anyone without the token while it is held", () => {
+    const h = host();
+    const bob = h.register("bob");
+    h.pipeline.closed(bob, 1006);
+    const other = h.connect("other");
+    h.send(other, { type: "register", peer_id: "bob" });
+    expect(other.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
+  });
+
+  it("tells every sender how many relays were not delivered when the grace period ends, once per target", () => {
+    const h = host({ resumeGraceMs: 30_000 });
+    const watcher = h.register("watcher", { presence: true });
+    const alice = h.register("alice");
+    const carol = h.register("carol");
+    const bob = h.register("bob");
+    h.pipeline.closed(bob, 1011);
+    expect(h.schedule.at(-1)).toBe(h.clock.now + 30_000);
+    h.send(alice, { type: "relay", to: "bob", data: 1 });
+    h.send(alice, { type: "relay", to: "bob", data: 2 });
+    h.send(carol, { type: "relay", to: "bob", data: 3 });
+    h.clock.now += 30_000;
+    h.pipeline.alarm();
+    expect(alice.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 2 });
+    expect(carol.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 1 });
+    expect(watcher.last()).toMatchObject({ type: "peer_left", peer_id: "bob" });
+    expect(h.store.kept.size).toBe(0);
+    // The id is free again.
+    expect(h.register("bob").last()).toMatchObject({ type: "registered" });
+  });
+
+  it("answers mailbox_full past a peer's bound, keeping nothing of that message", () => {
+    const h = host({ mailboxMaxMessages: 2 });
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.pipeline.closed(bob, 1006);
+    h.send(alice, { type: "relay", to: "bob", data: 1 });
+    h.send(alice, { type: "relay", to: "bob", data: 2 });
+    h.send(alice, { type: "relay", to: "bob", data: 3, request_id: "third" });
+    expect(alice.last()).toMatchObject({ type: "error", code: "mailbox_full", request_id: "third" });
+    expect(h.store.kept.get("bob")?.length).toBe(2);
+  });
+
+  it("bounds a mailbox's bytes and the room's, naming the limit", () => {
+    const h = host({ mailboxMaxBytes: 100, roomMailboxMaxBytes: 150 });
+    const alice = h.register("alice");
+    const [bob, carol] = [h.register("bob"), h.register("carol")];
+    h.pipeline.closed(bob, 1006);
+    h.pipeline.closed(carol, 1006);
+    h.send(alice, { type: "relay", to: "bob", data: "x".repeat(120) });
+    expect(alice.last()).toMatchObject({ code: "mailbox_full", error: expect.stringContaining("100") });
+    h.send(alice, { type: "relay", to: "bob", data: "x".repeat(80) });
+    h.send(alice, { type: "relay", to: "carol", data: "x".repeat(80) });
+    expect(alice.last()).toMatchObject({ code: "mailbox_full", error: expect.stringContaining("150") });
+  });
+
+  it("answers unknown_peer at once for an id neither registered nor held", () => {
+    const h = host();
+    const alice = h.register("alice");
+    h.send(alice, { type: "relay", to: "ghost", data: 1 });
+    expect(alice.last()).toMatchObject({ type: "error", code: "unknown_peer" });
+  });
+
+  it("writes nothing to storage for sessions that end cleanly", () => {
+    const h = host();
+    const [alice, bob] = [h.register("alice"), h.register("bob")];
+    h.send(alice, { type: "relay", to: "bob", data: 1 });
+    h.pipeline.closed(alice, 1000);
+    h.pipeline.closed(bob, 1001);
+    expect(h.store.writes).toBe(0);
+    expect(h.schedule).toEqual([]);
+  });
+});
+
+describe("liveness", () => {
+  it("drops a target silent past the idle timeout when a relay meets it, keeping the relay", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const alice = h.register("alice");
+    const frozen = h.register("frozen");
+    h.clock.now += 121_000;
+    h.send(alice, { type: "relay", to: "frozen", data: "kept" });
+    expect(frozen.closedWith).toBe(4002);
+    expect(frozen.saved).toEqual({ room: "r" });
+    expect(h.store.kept.get("frozen")).toEqual([expect.objectContaining({ from: "alice", data: '"kept"' })]);
+  });
+
+  it("counts a keepalive the runtime answered as a sign of life", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const alice = h.register("alice");
+    const quiet = h.register("quiet");
+    h.clock.now += 121_000;
+    quiet.pong = h.clock.now - 1_000;
+    h.send(alice, { type: "relay", to: "quiet", data: "live" });
+    expect(quiet.last()).toEqual({ type: "relay", from: "alice", data: "live", seq: expect.any(Number) });
+  });
+
+  it("sweeps silent connections on list_peers, and lets a stale holder's id be resumed", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const stale = h.register("stale");
+    const token = h.tokenOf(stale);
+    h.clock.now += 121_000;
+    const lister = h.connect("lister");
+    h.send(lister, { type: "list_peers" });
+    expect(stale.closedWith).toBe(4002);
+    expect(lister.last()).toMatchObject({ type: "peers", peers: ["stale"] });
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "stale", resume_token: token });
+    expect(back.last()).toMatchObject({ type: "registered", resumed: true });
+  });
+
+  it("sweeps by alarm, at most once per idle timeout, only while presence watchers wait", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const alice = h.register("alice");
+    expect(h.schedule).toEqual([]);
+    const watcher = h.register("watcher", { presence: true });
+    expect(h.schedule.at(-1)).toBe(1_000_000 + 120_000);
+    h.clock.now += 121_000; // alarms come at or after the time asked
+    watcher.pong = h.clock.now;
+    h.pipeline.alarm();
+    expect(alice.closedWith).toBe(4002);
+    expect(watcher.closedWith).toBeUndefined();
+    expect(h.schedule.at(-1)).toBe(h.clock.now + 30_000);
+  });
+});
+
+describe("liveness across a wake", () => {
+  it("keeps silence measured across hibernation: a connection's last sign of life is saved with it", () => {
+    const first = host({ idleTimeoutMs: 120_000 });
+    const frozen = first.register("frozen");
+    const saved = frozen.saved;
+    // The room sleeps and a fresh instance starts from the saved state, 121 s after the last sign of life.
+    const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
+    second.pipeline.restore(frozen, saved);
+    const alice = second.register("alice");
+    second.send(alice, { type: "relay", to: "frozen", data: "after the wake" });
+    expect(frozen.closedWith).toBe(4002);
+    expect(second.store.kept.get("frozen")?.length).toBe(1);
+  });
+
+  it("sweeps at the first alarm of a fresh instance, which an earlier instance asked for", () => {
+    const first = host({ idleTimeoutMs: 120_000 });
+    const watcher = first.register("watcher", { presence: true });
+    const frozen = first.register("frozen");
+    // The instance the alarm wakes is made at the alarm's time.
+    const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
+    watcher.pong = second.clock.now;
+    second.pipeline.restore(watcher, watcher.saved);
+    second.pipeline.restore(frozen, frozen.saved);
+    second.pipeline.alarm();
+    expect(frozen.closedWith).toBe(4002);
+    expect(watcher.closedWith).toBeUndefined();
+  });
+});
+
+describe("the register timeout", () => {
+  // Regression: one client opened 5,000 sockets that never registered and held them; everyone else got room_full.
+  it("closes sockets that never registered when a newcomer needs their place", () => {
+    const h = host({ maxPeersPerRoom: 2, registerTimeoutMs: 30_000 });
+    const lurker = h.connect("lurker");
+    h.send(lurker, { type: "list_peers" }); // allowed before registering
+    expect(lurker.last()).toMatchObject({ type: "peers" });
+    h.register("alice");
+    expect(h.connect("early").closedWith).toBe(1013); // full, and the lurker is not late yet
+    h.tick(31_000);
+    const late = h.register("late");
+    expect(lurker.closedWith).toBe(4004);
+    expect(late.closedWith).toBeUndefined();
+    expect(late.last()).toMatchObject({ type: "registered" });
+  });
+});
+
+describe("limits on what one message can cost", () => {
+  it("charges a large peer list against the sender's rate", () => {
+    const h = host({ ratePerSecond: 1, rateBurst: 5 });
+    for (let i = 0; i < 1_000; i++) h.register(`p${i}`);
+    const lister = h.connect("lister");
+    h.send(lister, { type: "list_peers" });
+    expect(lister.last()).toMatchObject({ type: "peers" });
+    h.send(lister, { type: "list_peers", request_id: "again" });
+    expect(lister.last()).toMatchObject({ type: "error", code: "rate_limited", request_id: "again" });
+  });
+
+  it("drops a connection sent more than its outbound budget (not reading), keeping the relay that did not fit", () => {
+    const h = host({ outboundBytesPerSecond: 1_000, outboundBurstBytes: 2_500 });
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const alice = h.register("alice");
+    const sink = h.register("sink");
+    const big = "x".repeat(1_000);
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    expect(sink.closedWith).toBeUndefined();
+    h.send(alice, { type: "relay", to: "sink", data: big });
+    expect(sink.closedWith).toBe(4003);
+    // The two it was handed (which it may never have read) and the one that did not fit.
+    expect(h.store.kept.get("sink")?.map((m) => m.seq)).toEqual([1, 2, undefined]);
+    expect(alice.sent.filter((m) => m.type === "error")).toEqual([]);
+    // The budget refills with time: a second later the same traffic fits again.
+    const other = h.register("other");
+    h.send(alice, { type: "relay", to: "other", data: big });
+    h.clock.now += 1_000;
+    h.send(alice, { type: "relay", to: "other", data: big });
+    h.clock.now += 1_000;
+    h.send(alice, { type: "relay", to: "other", data: big });
+    expect(other.closedWith).toBeUndefined();
+  });
+
+  it("replays, on resume, what the dropped connection was handed after the last_seq its client reports", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    for (let i = 1; i <= 4; i++) h.send(alice, { type: "relay", to: "bob", data: i });
+    expect(bob.last()).toMatchObject({ data: 4, seq: 4 });
+    // The network drops: the client got relays 1 and 2; 3 and 4 were in flight.
+    h.pipeline.closed(bob, 1006);
+    h.send(alice, { type: "relay", to: "bob", data: 5 });
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "bob", resume_token: h.tokenOf(bob), last_seq: 2 });
+    expect(back.sent.slice(1).map((m) => [m.data, m.seq])).toEqual([
+      [3, 1],
+      [4, 2],
+      [5, 3],
+    ]);
+  });
+
+  it("replays the same way when the old connection is taken over while the server still thinks it open", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    for (let i = 1; i <= 3; i++) h.send(alice, { type: "relay", to: "bob", data: i });
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "bob", resume_token: h.tokenOf(bob), last_seq: 1 });
+    expect(back.sent.slice(1).map((m) => m.data)).toEqual([2, 3]);
+    expect(bob.closedWith).toBe(4001);
+  });
+
+  it("numbers relays past what it numbered before a wake, so last_seq never skips one that was lost", () => {
+    const first = host();
+    const alice = first.register("alice");
+    const bob = first.register("bob");
+    first.send(alice, { type: "relay", to: "bob", data: "before" });
+    expect(bob.last().seq).toBe(1);
+    // A fresh instance over the same sockets (after hibernation), from what was saved with them.
+    const second = host({}, first.clock.now + 60_000);
+    second.pipeline.restore(alice, alice.saved);
+    second.pipeline.restore(bob, bob.saved);
+    second.send(alice, { type: "relay", to: "bob", data: "after" });
+    expect(bob.last().seq).toBeGreaterThan(1);
+  });
+
+  it("forgets what a connection was handed once it says goodbye", () => {
+    const h = host();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.send(alice, { type: "relay", to: "bob", data: 1 });
+    h.pipeline.closed(bob, 1000);
+    expect(h.store.writes).toBe(0);
+  });
+
+  it("pages the peer list in id order", () => {
+    const h = host();
+    for (const id of ["d", "a", "c", "b"]) h.register(id);
+    const lister = h.connect("lister");
+    h.send(lister, { type: "list_peers", limit: 3 });
+    expect(lister.last()).toMatchObject({ peers: ["a", "b", "c"], next: "c" });
+    h.send(lister, { type: "list_peers", limit: 3, after: "c" });
+    expect(lister.last()).toMatchObject({ peers: ["d"] });
+    expect(lister.last().next).toBeUndefined();
+  });
+
+  it("clears the registration of a socket closed for abuse, so it cannot come back as a ghost after a wake", () => {
+    const h = host({ ratePerSecond: 1, rateBurst: 2, abuseAfterMs: 1_000 });
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const abuser = h.register("abuser");
+    for (let i = 0; i < 3; i++) h.send(abuser, { type: "ping" });
+    h.clock.now += 1_000;
+    h.send(abuser, { type: "ping" });
+    h.send(abuser, { type: "ping" });
+    expect(abuser.closedWith).toBe(1008);
+    expect(abuser.saved).toEqual({ room: "r" });
+  });
+});

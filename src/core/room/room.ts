@@ -1,0 +1,361 @@
+/**
+ * The room as a pure state machine: a connection's command in, the events to send to whom out, in no wire format.
+ * `C` is whatever handle the host uses for a connection. Its maps are a cache: the host rebuilds them with
+ * `restore()` after a wake, and reservations come back from their store. Admission is the pipeline's.
+ *
+ * A peer whose connection drops (rather than closing cleanly) keeps its id for a grace period: it stays in peer
+ * lists, relays to it are kept, and it takes the id back by registering with its resume token. If it does not,
+ * every sender is told how many relays were not delivered, and the peer leaves.
+ */
+import { CLOSE_IDLE, CLOSE_REPLACED } from "../wire/close-codes.js";
+import { assertNever, type Outbound, type RoomCommand, type RoomError, type RoomEvent, roomError } from "./events.js";
+import { page } from "./page.js";
+import type { Reservation, Reservations } from "./reservations.js";
+import { newResumeToken, tokensEqual } from "./resume-token.js";
+import type { Revision } from "./revision.js";
+
+/** What the host must keep with a connection so that `restore()` can rebuild the room after a wake. */
+export interface Registration {
+  peerId: string;
+  presence: boolean;
+  token: string;
+}
+
+export interface RoomOptions<C> {
+  revision: Revision;
+  reservations: Reservations;
+  /** How long a dropped peer's id is held for it, in ms. */
+  graceMs: number;
+  now?: () => number;
+  /** False for a connection that has shown no sign of life for too long: it is dropped when next met. */
+  isLive?: (connection: C) => boolean;
+  /** The relays last handed to a connection that is going (oldest first), which a drop may have lost in flight. */
+  unacked?: (connection: C) => Array<{ seq: number; from: string; data: unknown }>;
+}
+
+type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
+
+/** The token of a reservation that holds relays for an id nobody registered yet: anyone may claim it. */
+const OPEN_MAILBOX = "";
+
+export class Room<C> {
+  readonly #byPeerId = new Map<string, C>();
+  readonly #byConnection = new Map<C, Registration>();
+  readonly #watchers = new Set<C>();
+  readonly #revision: Revision;
+  readonly #reservations: Reservations;
+  readonly #options: Required<RoomOptions<C>>;
+
+  constructor(options: RoomOptions<C>) {
+    this.#options = { now: Date.now, isLive: () => true, unacked: () => [], ...options };
+    this.#revision = options.revision;
+    this.#reservations = options.reservations;
+  }
+
+  get peerCount(): number {
+    return this.#byPeerId.size;
+  }
+
+  get watcherCount(): number {
+    return this.#watchers.size;
+  }
+
+  /** The registered peer ids, in no particular order. */
+  peerIds(): string[] {
+    return [...this.#byPeerId.keys()];
+  }
+
+  /** No peer registered and no id held: nothing of the room is worth keeping. */
+  get isEmpty(): boolean {
+    return this.#byPeerId.size === 0 && this.#reservations.size === 0;
+  }
+
+  /** The room emptied and its storage is going: its revision starts again (see Revision.reset). */
+  forget(): void {
+    this.#revision.reset();
+  }
+
+  /** The ids held for peers that dropped, and what their mailboxes keep. */
+  reservationStats(): { count: number; messages: number; bytes: number } {
+    const r = this.#reservations;
+    return { count: r.size, messages: r.keptMessages, bytes: r.keptBytes };
+  }
+
+  registrationOf(connection: C): Registration | undefined {
+    return this.#byConnection.get(connection);
+  }
+
+  /**
+   * Puts back a registration the host kept across a wake. Should two connections claim one id (which the room
+   * never allows, so only a host bug could cause it), the first restored keeps it.
+   */
+  restore(connection: C, registration: Registration): void {
+    if (this.#byPeerId.has(registration.peerId)) return;
+    this.#add(connection, registration);
+  }
+
+  handle(connection: C, command: RoomCommand): Outbound<C>[] {
+    switch (command.type) {
+      case "register":
+        return this.#handleRegister(connection, command);
+      case "list_peers":
+        return this.#handleListPeers(connection, command);
+      case "relay":
+        return this.#handleRelay(connection, command);
+      case "ping":
+        return this.#handlePing(connection, command);
+      default:
+        return assertNever(command);
+    }
+  }
+
+  /**
+   * The connection is gone. Its peer leaves only if this connection is still the one registered under the id:
+   * at once after a clean goodbye, or, after a drop, once its reservation runs out without a resume.
+   */
+  leave(connection: C, how: "clean" | "dropped"): Outbound<C>[] {
+    const registration = this.#byConnection.get(connection);
+    this.#watchers.delete(connection);
+    if (!registration) return [];
+    this.#byConnection.delete(connection);
+    if (this.#byPeerId.get(registration.peerId) !== connection) return [];
+    this.#byPeerId.delete(registration.peerId);
+    const unacked = this.#options.unacked(connection);
+    if (how === "dropped") {
+      const { peerId, token, presence } = registration;
+      this.#reservations.reserve({ peerId, token, presence, until: this.#options.now() + this.#options.graceMs });
+      for (const { seq, from, data } of unacked) this.#reservations.keep(peerId, from, data, seq);
+      return [];
+    }
+    return this.#toWatchers({ type: "peer_left", peerId: registration.peerId, rev: this.#revision.next() });
+  }
+
+  /** Ends the reservations whose time is up, telling every sender still here what was not delivered. */
+  expire(): Outbound<C>[] {
+    const out: Outbound<C>[] = [];
+    for (const reservation of this.#reservations.expired(this.#options.now()))
+      out.push(...this.#endReservation(reservation));
+    return out;
+  }
+
+  /** Drops every connection that has shown no sign of life for too long (see `isLive`). */
+  sweep(): Outbound<C>[] {
+    const out: Outbound<C>[] = [];
+    for (const connection of [...this.#byConnection.keys()]) {
+      if (!this.#options.isLive(connection)) out.push(...this.#drop(connection));
+    }
+    return out;
+  }
+
+  /**
+   * The host could not hand a relay to `to`'s connection and dropped it: the relay is kept like any relay to a
+   * reserved peer. Returns the error for the sender when it cannot be.
+   */
+  keep(to: string, from: string, data: unknown, requestId?: string): RoomError | undefined {
+    if (!this.#reservations.get(to)) return roomError("unknown_peer", `peer "${to}" left; not delivered`, requestId);
+    const kept = this.#reservations.keep(to, from, data);
+    return kept.kept ? undefined : roomError("mailbox_full", `${kept.why}; not kept`, requestId);
+  }
+
+  /** When the room next needs to act on its own (a reservation running out), or undefined. */
+  nextDeadline(): number | undefined {
+    return this.#reservations.nextDeadline();
+  }
+
+  #handleRegister(connection: C, command: Command<"register">): Outbound<C>[] {
+    const { peerId, presence, requestId } = command;
+    const current = this.#byConnection.get(connection);
+    if (current) {
+      if (current.peerId !== peerId) {
+        const text = `this connection is already registered as "${current.peerId}"`;
+        return [{ to: connection, event: roomError("already_registered", text, requestId) }];
+      }
+      current.presence = presence;
+      this.#watch(connection, presence);
+      return [this.#registered(connection, current, false, requestId)];
+    }
+
+    const out: Outbound<C>[] = [];
+    const holder = this.#byPeerId.get(peerId);
+    if (holder !== undefined) {
+      const holderToken = this.#byConnection.get(holder)?.token ?? "";
+      if (command.resumeToken !== undefined && tokensEqual(command.resumeToken, holderToken)) {
+        // A takeover: the old connection is closed and forgotten, and the peer never left. What it was handed
+        // past the client's `last_seq` may never have arrived: it goes to the new connection.
+        const unacked = this.#options.unacked(holder);
+        this.#forget(holder);
+        out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
+        out.push(...this.#admit(connection, command, true));
+        for (const { seq, from, data } of unacked) {
+          if (command.lastSeq === undefined || seq > command.lastSeq) out.push(relay(connection, from, data));
+        }
+        return out;
+      }
+      if (this.#options.isLive(holder)) {
+        const text = `peer id "${peerId}" is held by another connection in this room`;
+        return [{ to: connection, event: roomError("peer_id_taken", text, requestId) }];
+      }
+      out.push(...this.#drop(holder));
+    }
+
+    const reservation = this.#reservations.get(peerId);
+    if (reservation?.token === OPEN_MAILBOX) {
+      // Relays kept for an id nobody held: whoever registers it first receives them.
+      const kept = this.#reservations.release(peerId);
+      out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
+      out.push(...this.#admit(connection, command, false));
+      for (const { from, data } of kept) out.push(relay(connection, from, JSON.parse(data)));
+      return out;
+    }
+    if (reservation) {
+      if (command.resumeToken === undefined || !tokensEqual(command.resumeToken, reservation.token)) {
+        const text = `peer id "${peerId}" is held for its peer to resume; present its resume_token to take it over`;
+        return [...out, { to: connection, event: roomError("peer_id_taken", text, requestId) }];
+      }
+      const kept = this.#reservations.release(peerId);
+      out.push(...this.#admit(connection, command, true));
+      for (const { from, data, seq } of kept) {
+        // Relays handed to the old connection that the client says it received are not sent twice.
+        const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
+        if (!received) out.push(relay(connection, from, JSON.parse(data)));
+      }
+      return out;
+    }
+
+    // Announce before adding, so the newcomer is not told of its own arrival.
+    out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
+    return [...out, ...this.#admit(connection, command, false)];
+  }
+
+  #handleListPeers(connection: C, { limit, after, requestId }: Command<"list_peers">): Outbound<C>[] {
+    const out = this.sweep();
+    const { peers, next } = page(this.#peersExcept(connection), limit, after);
+    const answer: RoomEvent = { type: "peers", peers, rev: this.#revision.current() };
+    if (next !== undefined) answer.next = next;
+    if (requestId !== undefined) answer.requestId = requestId;
+    return [...out, { to: connection, event: answer }];
+  }
+
+  #handleRelay(connection: C, { to, data, keepFor, requestId }: Command<"relay">): Outbound<C>[] {
+    const sender = this.#byConnection.get(connection);
+    if (!sender) {
+      const text = "register before relaying: the relay needs your peer id as its sender";
+      return [{ to: connection, event: roomError("not_registered", text, requestId) }];
+    }
+    const out: Outbound<C>[] = [];
+    const target = this.#byPeerId.get(to);
+    if (target !== undefined) {
+      // `from` is always the sender's registered id; whatever the client wrote there is ignored.
+      if (this.#options.isLive(target)) return [{ to: target, event: { type: "relay", from: sender.peerId, data } }];
+      out.push(...this.#drop(target));
+    }
+    if (!this.#reservations.get(to)) {
+      if (keepFor === undefined || keepFor <= 0) {
+        return [{ to: connection, event: roomError("unknown_peer", `no peer "${to}" in this room`, requestId) }];
+      }
+      this.#reservations.reserve({
+        peerId: to,
+        token: OPEN_MAILBOX,
+        presence: false,
+        until: this.#options.now() + keepFor,
+      });
+    }
+    const kept = this.#reservations.keep(to, sender.peerId, data);
+    if (!kept.kept) out.push({ to: connection, event: roomError("mailbox_full", `${kept.why}; not kept`, requestId) });
+    return out;
+  }
+
+  #handlePing(connection: C, { requestId }: Command<"ping">): Outbound<C>[] {
+    const answer: RoomEvent = { type: "pong" };
+    if (requestId !== undefined) answer.requestId = requestId;
+    return [{ to: connection, event: answer }];
+  }
+
+  /** Registers `connection` as the command's peer id with a fresh resume token (or the client's own), and answers it. */
+  #admit(connection: C, command: Command<"register">, resumed: boolean): Outbound<C>[] {
+    const { peerId, presence, requestId } = command;
+    const registration = { peerId, presence, token: command.ownToken ?? newResumeToken() };
+    this.#add(connection, registration);
+    return [this.#registered(connection, registration, resumed, requestId)];
+  }
+
+  #registered(connection: C, registration: Registration, resumed: boolean, requestId?: string): Outbound<C> {
+    const answer: RoomEvent = {
+      type: "registered",
+      peerId: registration.peerId,
+      peers: this.#peersExcept(connection),
+      rev: this.#revision.current(),
+      resumeToken: registration.token,
+    };
+    if (resumed) answer.resumed = true;
+    if (requestId !== undefined) answer.requestId = requestId;
+    return { to: connection, event: answer };
+  }
+
+  /** A connection taken as dropped by the server (no sign of life): closed, and its id reserved. */
+  #drop(connection: C): Outbound<C>[] {
+    return [
+      ...this.leave(connection, "dropped"),
+      { to: connection, event: { type: "disconnect", code: CLOSE_IDLE, reason: "no sign of life" } },
+    ];
+  }
+
+  #endReservation(reservation: Reservation): Outbound<C>[] {
+    const kept = this.#reservations.release(reservation.peerId);
+    const counts = new Map<string, number>();
+    for (const { from } of kept) counts.set(from, (counts.get(from) ?? 0) + 1);
+    const out: Outbound<C>[] = [];
+    for (const [from, count] of counts) {
+      const sender = this.#byPeerId.get(from);
+      if (sender === undefined) continue;
+      const text = `${count} relay(s) to "${reservation.peerId}" were not delivered: it dropped and did not come back`;
+      const error = roomError("undeliverable", text);
+      error.to = reservation.peerId;
+      error.count = count;
+      out.push({ to: sender, event: error });
+    }
+    // An open mailbox never had a peer: nobody saw it arrive, so nobody is told it left.
+    if (reservation.token !== OPEN_MAILBOX) {
+      out.push(...this.#toWatchers({ type: "peer_left", peerId: reservation.peerId, rev: this.#revision.next() }));
+    }
+    return out;
+  }
+
+  #add(connection: C, registration: Registration): void {
+    this.#byPeerId.set(registration.peerId, connection);
+    this.#byConnection.set(connection, registration);
+    this.#watch(connection, registration.presence);
+  }
+
+  #forget(connection: C): void {
+    const registration = this.#byConnection.get(connection);
+    this.#byConnection.delete(connection);
+    this.#watchers.delete(connection);
+    if (registration && this.#byPeerId.get(registration.peerId) === connection) {
+      this.#byPeerId.delete(registration.peerId);
+    }
+  }
+
+  #watch(connection: C, presence: boolean): void {
+    if (presence) this.#watchers.add(connection);
+    else this.#watchers.delete(connection);
+  }
+
+  #peersExcept(connection: C): string[] {
+    const self = this.#byConnection.get(connection)?.peerId;
+    const peers: string[] = [];
+    for (const peerId of this.#byPeerId.keys()) if (peerId !== self) peers.push(peerId);
+    for (const peerId of this.#reservations.peerIds()) if (peerId !== self) peers.push(peerId);
+    return peers;
+  }
+
+  #toWatchers(event: RoomEvent): Outbound<C>[] {
+    const out: Outbound<C>[] = [];
+    for (const watcher of this.#watchers) out.push({ to: watcher, event });
+    return out;
+  }
+}
+
+function relay<C>(to: C, from: string, data: unknown): Outbound<C> {
+  return { to, event: { type: "relay", from, data } };
+}

@@ -1,0 +1,192 @@
+/**
+ * The one parser of untrusted input: a frame from a client, to a typed message or a typed error. Limits are
+ * checked before the work they bound (size before parsing, nesting before the message is used).
+ */
+
+import { MAX_PEER_ID_LENGTH, MAX_REQUEST_ID_LENGTH } from "../config/limits.js";
+import type { ErrorCode } from "./error-codes.js";
+import {
+  type ClientMessage,
+  type ErrorMessage,
+  errorMessage,
+  isValidPeerId,
+  type ListPeersMessage,
+  type RegisterMessage,
+} from "./protocol.js";
+
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
+
+export interface ParseLimits {
+  maxMessageBytes: number;
+  maxJsonDepth: number;
+}
+
+/** The most a page of `list_peers` may ask for. */
+export const MAX_LIST_LIMIT = 10_000;
+
+/** Why a frame is no JSON object at all: the same for every protocol, however each then says it. */
+export class FrameProblem {
+  constructor(
+    readonly code: "binary_not_supported" | "message_too_large" | "invalid_json" | "invalid_message",
+    readonly message: string,
+  ) {}
+}
+
+/**
+ * The checks every protocol makes of a frame first, each before the work it bounds: text, then its size, then JSON,
+ * then an object. The fields, or why not (a class, so that success allocates nothing around the fields).
+ */
+export function readJsonObject(frame: string | ArrayBuffer, maxBytes: number): Record<string, unknown> | FrameProblem {
+  if (typeof frame !== "string") {
+    return new FrameProblem("binary_not_supported", "binary frames are not supported: send JSON text");
+  }
+  const bytes = utf8Length(frame, maxBytes);
+  if (bytes > maxBytes) {
+    return new FrameProblem("message_too_large", `message is ${bytes} bytes, over the limit of ${maxBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch (e) {
+    return new FrameProblem("invalid_json", `message is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return new FrameProblem("invalid_message", "message must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Turns one incoming WebSocket frame into a typed message or a typed error. The error echoes the message's
+ * `request_id` whenever one could be read.
+ */
+export function parseClientMessage(frame: string | ArrayBuffer, limits: ParseLimits): ParseResult {
+  const { maxMessageBytes, maxJsonDepth } = limits;
+  const fields = readJsonObject(frame, maxMessageBytes);
+  if (fields instanceof FrameProblem) return fail(fields.code, fields.message);
+  const requestId = fields.request_id;
+  if (requestId !== undefined && !isValidRequestId(requestId)) {
+    return fail("invalid_message", `request_id must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
+  }
+  // Only `data` travels on; other fields are read as strings, numbers or booleans, and unknown ones are dropped.
+  const result = nestsDeeperThan(fields.data, maxJsonDepth, 2)
+    ? fail("invalid_message", `message nests deeper than the limit of ${maxJsonDepth} objects and arrays`)
+    : parseFields(fields);
+  // The request id is echoed by whatever answers the message, success or error.
+  if (typeof requestId === "string") {
+    if (result.ok) result.message.request_id = requestId;
+    else result.error.request_id = requestId;
+  }
+  return result;
+}
+
+/**
+ * The `request_id` of a frame read without parsing it, for answering a message that is refused before it is
+ * parsed (over the rate: parsing is the work the rate bounds). Best effort: the first `"request_id": "..."` in the
+ * text, without escapes; anything else reads as none.
+ */
+export function peekRequestId(frame: string | ArrayBuffer): string | undefined {
+  if (typeof frame !== "string") return undefined;
+  const key = frame.indexOf('"request_id"');
+  if (key < 0) return undefined;
+  let at = key + 12;
+  while (frame[at] === " " || frame[at] === ":" || frame[at] === "\n" || frame[at] === "\t" || frame[at] === "\r") at++;
+  if (frame[at] !== '"') return undefined;
+  const end = frame.indexOf('"', at + 1);
+  if (end < 0 || end - at - 1 > MAX_REQUEST_ID_LENGTH) return undefined;
+  const id = frame.slice(at + 1, end);
+  return id.length > 0 && !id.includes("\\") ? id : undefined;
+}
+
+// No closures here: capturing the request id in per-message closures doubled the parser's cost.
+function parseFields(fields: Record<string, unknown>): ParseResult {
+  const type = fields.type;
+  if (typeof type !== "string") return fail("invalid_message", 'message needs a string "type"');
+  switch (type) {
+    case "register": {
+      if (!isValidPeerId(fields.peer_id)) return fail("invalid_peer_id", describePeerId("peer_id", fields.peer_id));
+      const { presence, resume_token: token, last_seq: lastSeq } = fields;
+      if (presence !== undefined && typeof presence !== "boolean") {
+        return fail("invalid_message", "presence must be true or false");
+      }
+      if (token !== undefined && !isValidRequestId(token)) {
+        return fail("invalid_message", `resume_token must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
+      }
+      if (lastSeq !== undefined && !(Number.isSafeInteger(lastSeq) && typeof lastSeq === "number" && lastSeq >= 0)) {
+        return fail("invalid_message", "last_seq must be a whole number from 0");
+      }
+      const message: RegisterMessage = { type, peer_id: fields.peer_id };
+      if (presence !== undefined) message.presence = presence;
+      if (token !== undefined) message.resume_token = token;
+      if (lastSeq !== undefined) message.last_seq = lastSeq;
+      return { ok: true, message };
+    }
+    case "list_peers": {
+      const { limit, after } = fields;
+      const message: ListPeersMessage = { type };
+      if (limit !== undefined) {
+        if (!Number.isInteger(limit) || typeof limit !== "number" || limit < 1 || limit > MAX_LIST_LIMIT) {
+          return fail("invalid_message", `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`);
+        }
+        message.limit = limit;
+      }
+      if (after !== undefined) {
+        if (!isValidPeerId(after)) return fail("invalid_peer_id", describePeerId("after", after));
+        message.after = after;
+      }
+      return { ok: true, message };
+    }
+    case "relay": {
+      if (!isValidPeerId(fields.to)) return fail("invalid_peer_id", describePeerId("to", fields.to));
+      if (!("data" in fields)) return fail("invalid_message", 'relay needs a "data" field (any JSON)');
+      return { ok: true, message: { type, to: fields.to, data: fields.data } };
+    }
+    case "ping":
+      return { ok: true, message: { type } };
+    default:
+      return fail(
+        "unknown_type",
+        `unknown message type ${JSON.stringify(type.slice(0, 64))}: expected register, list_peers, relay or ping`,
+      );
+  }
+}
+
+/**
+ * Whether `value` nests objects and arrays more than `max` deep (the message itself is depth 1). Walks the parsed
+ * value, not the text, allocating nothing: a typical message is a handful of nodes (an SDP is one long string).
+ * The recursion stops at `max + 1` levels, so a hostile value cannot exhaust the stack.
+ */
+export function nestsDeeperThan(value: unknown, max: number, depth = 1): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestsDeeperThan(child, max, depth + 1)) return true;
+    return false;
+  }
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) if (nestsDeeperThan(fields[key], max, depth + 1)) return true;
+  return false;
+}
+
+function fail(code: ErrorCode, error: string): ParseResult {
+  return { ok: false, error: errorMessage(code, error) };
+}
+
+function isValidRequestId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_REQUEST_ID_LENGTH;
+}
+
+function describePeerId(field: string, value: unknown): string {
+  if (value === undefined) return `${field} is missing`;
+  if (typeof value !== "string") return `${field} must be a string`;
+  return `${field} must be 1 to ${MAX_PEER_ID_LENGTH} of A-Z a-z 0-9 _ - . : @ (got ${value.length} characters)`;
+}
+
+/**
+ * The UTF-8 length of `text`, or a lower bound of it when that is enough to know it is within `limit`: every
+ * UTF-16 unit encodes to 1 to 3 bytes, so a typical message is decided without encoding it.
+ */
+export function utf8Length(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return text.length;
+  return new TextEncoder().encode(text).length;
+}
