@@ -1,13 +1,14 @@
 /**
- * The relay hot path in isolation, in this process: the project's own pipeline (rate check, decode, room, encode,
- * send) over a transport that only counts, against what the control does (parse, route, stringify). Alternating
+ * The relay hot path in isolation, in this process: the project's own front and room (rate check, decode, room,
+ * encode, byte budgets, numbering, send) over a transport that only counts, against what the control does (parse, route, stringify). Alternating
  * rounds on one core keep the ratio steady where whole-server figures are noisy.
  */
 
 import { DEFAULT_LIMITS } from "../src/core/config/limits.js";
+import { ConnectionFront } from "../src/core/connection/front.js";
 import { seedCodec } from "../src/core/protocols/seed/codec.js";
-import { Pipeline } from "../src/core/room/pipeline.js";
 import { MemoryReservationStore } from "../src/core/room/reservations.js";
+import { RoomService, type RoomState } from "../src/core/room/room-service.js";
 import { payload } from "./protocols/seed.js";
 
 export interface HotPathResult {
@@ -20,19 +21,24 @@ export interface HotPathResult {
 export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathResult {
   const frame = JSON.stringify({ type: "relay", to: "bob", data: payload(bytes, 1, 1) });
   let sink = 0;
-  const pipeline = new Pipeline<{ name: string }>({
-    codec: seedCodec,
-    revisionStore: { load: () => 0, save: () => {} },
-    reservationStore: new MemoryReservationStore(),
+  const front = new ConnectionFront<{ name: string }, RoomState>({
+    service: (outlet) =>
+      new RoomService(outlet, {
+        codec: seedCodec,
+        revisionStore: { load: () => 0, save: () => {} },
+        reservationStore: new MemoryReservationStore(),
+      }),
     // Raised like the rate: this loop relays far faster than any client reads.
     limits: {
       ...DEFAULT_LIMITS,
       ratePerSecond: 1e9,
       rateBurst: 1e9,
+      byteRatePerSecond: 1e12,
+      byteRateBurst: 1e12,
       outboundBytesPerSecond: 1e12,
       outboundBurstBytes: 1e12,
     },
-    roomName: "bench",
+    name: "bench",
     transport: {
       send: (_to, text) => {
         sink += text.length;
@@ -40,20 +46,20 @@ export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathRe
       },
       close: () => {},
       save: () => {},
-      countConnections: () => 2,
+      connections: () => [],
       lastAutoResponse: () => undefined,
       schedule: () => {},
     },
   });
   const [alice, bob] = [{ name: "alice" }, { name: "bob" }];
-  pipeline.open(alice);
-  pipeline.open(bob);
-  pipeline.message(alice, JSON.stringify({ type: "register", peer_id: "alice" }));
-  pipeline.message(bob, JSON.stringify({ type: "register", peer_id: "bob" }));
+  front.open(alice);
+  front.open(bob);
+  front.message(alice, JSON.stringify({ type: "register", peer_id: "alice" }));
+  front.message(bob, JSON.stringify({ type: "register", peer_id: "bob" }));
   const controlPeers = new Map([["bob", "b"]]);
 
   const ours = () => {
-    for (let i = 0; i < perRound; i++) pipeline.message(alice, frame);
+    for (let i = 0; i < perRound; i++) front.message(alice, frame);
   };
   const control = () => {
     for (let i = 0; i < perRound; i++) {

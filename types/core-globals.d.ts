@@ -22,3 +22,8 @@ declare class URL {
   constructor(url: string, base?: string);
   readonly origin: string;
 }
+
+declare class URLSearchParams {
+  constructor(init?: string);
+  get(name: string): string | null;
+}

@@ -31,6 +31,8 @@ const signal :Workerd.Worker = (
     (name = "RATE_LIMIT_PER_SECOND", fromEnvironment = "RATE_LIMIT_PER_SECOND"),
     (name = "RATE_LIMIT_BURST", fromEnvironment = "RATE_LIMIT_BURST"),
     (name = "RATE_LIMIT_ABUSE_SECONDS", fromEnvironment = "RATE_LIMIT_ABUSE_SECONDS"),
+    (name = "RATE_LIMIT_BYTES_PER_SECOND", fromEnvironment = "RATE_LIMIT_BYTES_PER_SECOND"),
+    (name = "RATE_LIMIT_BURST_BYTES", fromEnvironment = "RATE_LIMIT_BURST_BYTES"),
     (name = "REGISTER_TIMEOUT_SECONDS", fromEnvironment = "REGISTER_TIMEOUT_SECONDS"),
     (name = "RESUME_GRACE_SECONDS", fromEnvironment = "RESUME_GRACE_SECONDS"),
     (name = "MAILBOX_MAX_MESSAGES", fromEnvironment = "MAILBOX_MAX_MESSAGES"),

@@ -10,7 +10,7 @@ import { logEvent } from "../core/log.js";
 import { isValidRoomName, SUBPROTOCOL } from "../core/wire/protocol.js";
 import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken } from "./auth.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
-import { ADDRESS_HEADER, SUBJECT_HEADER } from "./room-object.js";
+import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./signal-object.js";
 
 /**
  * Every check a connection passes before it reaches its object: the name, the upgrade, the subprotocol, new
@@ -49,6 +49,7 @@ export async function connect(
   const headers = new Headers(request.headers);
   headers.delete(SUBJECT_HEADER);
   headers.set(ADDRESS_HEADER, address);
+  headers.set(NAME_HEADER, room);
   if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
   const forwardUrl = new URL(url);
   if (!options.keepQueryToken) forwardUrl.searchParams.delete("token");

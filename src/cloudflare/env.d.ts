@@ -4,17 +4,19 @@
  */
 declare namespace Cloudflare {
   interface Env {
-    Peers: DurableObjectNamespace<import("./room-object.js").Peers>;
+    Peers: DurableObjectNamespace<import("./objects.js").Peers>;
     /** y-webrtc's signaling: one object per namespace of topics. */
-    Topics: DurableObjectNamespace<import("./broadcast-object.js").Topics>;
+    Topics: DurableObjectNamespace<import("./objects.js").Topics>;
     /** WebSocket BitTorrent trackers: one object per namespace of swarms. */
-    Trackers: DurableObjectNamespace<import("./broadcast-object.js").Trackers>;
+    Trackers: DurableObjectNamespace<import("./objects.js").Trackers>;
     /** PeerJS clients: one object per key. */
-    PeerjsRooms: DurableObjectNamespace<import("./peerjs-object.js").PeerjsRooms>;
+    PeerjsRooms: DurableObjectNamespace<import("./objects.js").PeerjsRooms>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
     CONNECT_RATE_LIMITER?: RateLimit;
+    /** Bound only by the self-hosted server (deploy/workerd/config.capnp): the secret of its shutdown route. */
+    SHUTDOWN_SECRET?: string;
     [setting: string]: unknown;
   }
   interface GlobalProps {

@@ -3,18 +3,19 @@
  * going away, and the state kept in each socket's attachment. Small named functions, each with its reason.
  */
 
-import { type ConnectionState, parseConnectionState } from "../core/connection/connection-state.js";
+import type { Refusal } from "../core/connection/admission.js";
+import type { Transport } from "../core/connection/transport.js";
 import { describeError, type LogFields, logEvent } from "../core/log.js";
-import type { Refusal, Transport } from "../core/room/pipeline.js";
 import { isAbruptCloseCode, isSendableCloseCode } from "../core/wire/close-codes.js";
 
-/** The pipeline's view of the object's sockets; `S` is what each socket's attachment holds. */
-export function hibernationTransport<S = ConnectionState>(ctx: DurableObjectState): Transport<WebSocket, S> {
+/** The front's view of the object's sockets. */
+export function hibernationTransport(ctx: DurableObjectState): Transport<WebSocket> {
   return {
     send: sendQuietly,
     close: closeQuietly,
-    save: (ws, state) => ws.serializeAttachment(state),
-    countConnections: () => ctx.getWebSockets().length,
+    save: (ws, attachment) => ws.serializeAttachment(attachment),
+    // A socket the server closed stays in getWebSockets() until the client answers (if it ever does): not counted.
+    connections: () => ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN),
     lastAutoResponse: (ws) => ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime(),
     schedule: (at) => {
       // Not awaited: the runtime orders storage operations and holds output until they are done.
@@ -48,11 +49,6 @@ export function closeQuietly(ws: Pick<WebSocket, "close">, code: number, reason:
   } catch {
     // Already closed: nothing to answer.
   }
-}
-
-/** The state a socket carries, or undefined when it has none or one this version cannot read. */
-export function readConnectionState(ws: WebSocket): ConnectionState | undefined {
-  return parseConnectionState(ws.deserializeAttachment());
 }
 
 /**

@@ -10,9 +10,7 @@ import { invalidRoom, jsonError, NO_STORE, notFound, type RouteContext, safeDeco
 import { iceServersFor } from "./ice-servers.js";
 import { peerjs } from "./peerjs-routes.js";
 
-export { Topics, Trackers } from "./broadcast-object.js";
-export { PeerjsRooms } from "./peerjs-object.js";
-export { Peers } from "./room-object.js";
+export { PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
 
 /** The first route whose `match` holds answers; anything else is a static asset or a JSON 404. */
 const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response }> = [

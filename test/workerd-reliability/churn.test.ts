@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Peers } from "../../src/cloudflare/room-object.js";
+import type { Peers } from "../../src/cloudflare/objects.js";
 import { freshRoom, registered, waitFor, wsConnect } from "../workerd/ws-connect.js";
 
 // This project runs with RESUME_GRACE_SECONDS = 1 and MAX_PEERS_PER_ROOM = 50 (see vitest.config.ts).

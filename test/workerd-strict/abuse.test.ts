@@ -1,9 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConnectionState } from "../../src/cloudflare/hibernation.js";
-import type { Peers } from "../../src/cloudflare/room-object.js";
-import { freshRoom, registered } from "../workerd/ws-connect.js";
+import type { Peers } from "../../src/cloudflare/objects.js";
+import { freshRoom, peerIdOf, registered } from "../workerd/ws-connect.js";
 
 // This project runs with 20 messages/s, bursts of 20, and a 1 s abuse window (see vitest.config.ts).
 describe("sustained rate abuse", () => {
@@ -27,7 +26,7 @@ describe("sustained rate abuse", () => {
     // Regression: the closed socket's attachment kept its registration, so if its client never answered the Close
     // frame, a wake brought the abuser back as a registered ghost holding the id.
     const held = await runInDurableObject(env.Peers.get(env.Peers.idFromName(room)), (_i: Peers, state) =>
-      state.getWebSockets().map((ws) => readConnectionState(ws)?.peerId),
+      state.getWebSockets().map((ws) => peerIdOf(ws)),
     );
     expect(held).not.toContain("abuser");
   });

@@ -2,10 +2,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConnectionState } from "../../src/cloudflare/hibernation.js";
-import { Peers } from "../../src/cloudflare/room-object.js";
+import { Peers } from "../../src/cloudflare/objects.js";
 import { PING_TEXT } from "../../src/core/wire/protocol.js";
-import { freshRoom, registered, wsConnect } from "./ws-connect.js";
+import { attachmentOf, freshRoom, peerIdOf, registered, wsConnect } from "./ws-connect.js";
 
 const roomStub = (room: string) => env.Peers.get(env.Peers.idFromName(room));
 
@@ -18,15 +17,13 @@ describe("hibernation and eviction", () => {
     await runInDurableObject(roomStub(room), (_old: Peers, state) => {
       // What the runtime does after hibernation or eviction: a new instance over the same sockets.
       const fresh = new Peers(state, env);
-      const aliceSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "alice");
+      const aliceSocket = state.getWebSockets().find((ws) => peerIdOf(ws) === "alice");
       if (!aliceSocket) throw new Error("alice's socket has no registration in its attachment");
-      expect(readConnectionState(aliceSocket)).toEqual({
-        room,
-        peerId: "alice",
-        presence: false,
-        token: expect.any(String),
-        seen: expect.any(Number),
-        seq: expect.any(Number),
+      expect(attachmentOf(aliceSocket)).toEqual({
+        v: 1,
+        name: room,
+        opened: expect.any(Number),
+        state: { peerId: "alice", presence: false, token: expect.any(String), seq: expect.any(Number) },
       });
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "after wake" }));
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "list_peers" }));
@@ -44,7 +41,7 @@ describe("hibernation and eviction", () => {
 
     await runInDurableObject(roomStub(room), (_old: Peers, state) => {
       const fresh = new Peers(state, env);
-      const watcherSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "watcher");
+      const watcherSocket = state.getWebSockets().find((ws) => peerIdOf(ws) === "watcher");
       if (!watcherSocket) throw new Error("no watcher socket");
       fresh.webSocketMessage(watcherSocket, JSON.stringify({ type: "list_peers" }));
     });
@@ -68,8 +65,8 @@ describe("eviction", () => {
     await runInDurableObject(roomStub(room), (_old: Peers, state) => {
       // An evicted object starts again from storage and sockets alone.
       const fresh = new Peers(state, env);
-      const aliceSocket = state.getWebSockets().find((ws) => readConnectionState(ws)?.peerId === "alice");
-      const backSocket = state.getWebSockets().find((ws) => readConnectionState(ws) === undefined);
+      const aliceSocket = state.getWebSockets().find((ws) => peerIdOf(ws) === "alice");
+      const backSocket = state.getWebSockets().find((ws) => attachmentOf(ws)?.state === undefined);
       if (!aliceSocket || !backSocket) throw new Error("sockets not found");
       fresh.webSocketMessage(aliceSocket, JSON.stringify({ type: "relay", to: "bob", data: "kept after" }));
       fresh.webSocketMessage(backSocket, JSON.stringify({ type: "register", peer_id: "bob", resume_token: token }));

@@ -1,5 +1,7 @@
 /** Opens a `TestSocket` inside the Workers test pool, through the Worker's own fetch handler. */
 import { exports } from "cloudflare:workers";
+import { type Attachment, parseAttachment } from "../../src/core/connection/attachment.js";
+import type { RoomState } from "../../src/core/room/room-service.js";
 import { register, registerEventually as retryRegister, TestSocket } from "../../tools/test-socket.js";
 
 export { closeAll, freshRoom, waitFor } from "../../tools/test-socket.js";
@@ -26,4 +28,14 @@ export async function registered(peerId: string, room: string, extra: Record<str
 
 export function registerEventually(peerId: string, room: string, refusal: string) {
   return retryRegister(() => wsConnect(`/rooms/${room}`), peerId, refusal);
+}
+
+/** The attachment a socket carries in the room, as the front wrote it. */
+export function attachmentOf(ws: WebSocket): Attachment<RoomState> | undefined {
+  return parseAttachment(ws.deserializeAttachment(), (state) => state as RoomState);
+}
+
+/** The peer id registered on a socket, as its attachment says. */
+export function peerIdOf(ws: WebSocket): string | undefined {
+  return attachmentOf(ws)?.state?.peerId;
 }

@@ -46,6 +46,7 @@ export type SwarmErrorCode =
   | "invalid_message"
   | "message_too_large"
   | "rate_limited"
+  | "target_busy"
   | "room_full"
   | "too_many_swarms"
   | "internal_error";

@@ -1,46 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../config/limits.js";
+import { type MemoryConn, memoryFront } from "../../../test/helpers/memory-host.js";
 import { decodeYWebrtc, encodeYWebrtc, yWebrtcProtocol } from "../protocols/y-webrtc/codec.js";
-import { BroadcastPipeline } from "./broadcast-pipeline.js";
+import { BroadcastService } from "./broadcast-service.js";
 import { MAX_TOPICS_PER_CONNECTION } from "./topics.js";
 
-class Conn {
-  sent: unknown[] = [];
-  closedWith: number | undefined;
-  saved: unknown;
-  constructor(readonly name: string) {}
-}
-
 function host(limits = {}) {
-  let now = 1_000_000;
-  const pipeline = new BroadcastPipeline({
-    protocol: yWebrtcProtocol<Conn>(),
-    limits: { ...DEFAULT_LIMITS, ...limits },
-    namespace: "ns",
-    now: () => now,
-    transport: {
-      send: (c: Conn, text: string) => {
-        c.sent.push(JSON.parse(text));
-        return true;
-      },
-      close: (c: Conn, code: number) => {
-        c.closedWith = code;
-      },
-      save: (c: Conn, state: unknown) => {
-        c.saved = state;
-      },
-      countConnections: () => 0,
-      lastAutoResponse: () => undefined,
-      schedule: () => {},
-    },
+  const memory = memoryFront<string[]>((outlet) => new BroadcastService(outlet, yWebrtcProtocol()), {
+    limits,
+    name: "ns",
   });
-  const connect = (name: string) => {
-    const c = new Conn(name);
-    pipeline.open(c);
-    return c;
-  };
-  const send = (c: Conn, message: unknown) => pipeline.message(c, JSON.stringify(message));
-  return { pipeline, connect, send, tick: (ms: number) => (now += ms) };
+  return { ...memory, message: (c: MemoryConn<string[]>, frame: string) => memory.front.message(c, frame) };
 }
 
 describe("y-webrtc codec", () => {
@@ -76,7 +45,7 @@ describe("y-webrtc codec", () => {
   });
 });
 
-describe("y-webrtc over the broadcast pipeline", () => {
+describe("y-webrtc behind the connection front", () => {
   it("publishes to every subscriber of the topic, the sender included, with the count, and no one else", () => {
     const { connect, send } = host();
     const [a, b, c] = [connect("a"), connect("b"), connect("c")];
@@ -98,9 +67,9 @@ describe("y-webrtc over the broadcast pipeline", () => {
     const first = host();
     const a = first.connect("a");
     first.send(a, { type: "subscribe", topics: ["doc"] });
-    expect(a.saved).toEqual({ namespace: "ns", state: ["doc"] });
+    expect(a.saved).toEqual({ v: 1, name: "ns", opened: expect.any(Number), state: ["doc"] });
     const woken = host();
-    woken.pipeline.restore(a, woken.pipeline.parseSaved(a.saved));
+    woken.restore(a);
     const b = woken.connect("b");
     woken.send(b, { type: "publish", topic: "doc", data: 2 });
     expect(a.sent.at(-1)).toMatchObject({ data: 2, clients: 1 });
@@ -116,9 +85,9 @@ describe("y-webrtc over the broadcast pipeline", () => {
   });
 
   it("answers a bad frame with an error and keeps going; rate-limits, then closes an abuser", () => {
-    const { connect, send, pipeline, tick } = host({ ratePerSecond: 1, rateBurst: 2, abuseAfterMs: 1_000 });
+    const { connect, send, message, tick } = host({ ratePerSecond: 1, rateBurst: 2, abuseAfterMs: 1_000 });
     const a = connect("a");
-    pipeline.message(a, "{not json");
+    message(a, "{not json");
     expect(a.sent.at(-1)).toMatchObject({ type: "error", code: "invalid_json" });
     send(a, { type: "ping" });
     expect(a.sent.at(-1)).toEqual({ type: "pong" });

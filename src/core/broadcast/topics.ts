@@ -29,6 +29,7 @@ export type TopicErrorCode =
   | "binary_not_supported"
   | "message_too_large"
   | "rate_limited"
+  | "target_busy"
   | "too_many_topics"
   | "room_full"
   | "internal_error";

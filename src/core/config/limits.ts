@@ -40,6 +40,13 @@ export interface Limits {
   readonly rateBurst: number;
   /** A socket still sending over the rate this long after it was first limited is closed with 1008. */
   readonly abuseAfterMs: number;
+  /**
+   * What one connection may have the server send on its behalf (its relays and publishes, each times its
+   * receivers), in characters of JSON per second, sustained ...
+   */
+  readonly byteRatePerSecond: number;
+  /** ... and in a burst; past it a relay or publish is answered `rate_limited` and not sent. */
+  readonly byteRateBurst: number;
   /** A connection not registered this long may be closed to make room (`list_peers` works meanwhile). */
   readonly registerTimeoutMs: number;
   /** How long the id of a peer whose connection dropped (not closed cleanly) is kept for it to resume. */
@@ -54,9 +61,15 @@ export interface Limits {
   readonly idleTimeoutMs: number;
   /** How deeply a message's JSON may nest (objects and arrays); deeper is `invalid_message`. */
   readonly maxJsonDepth: number;
-  /** What the server sends one connection, sustained (characters of JSON) ... */
+  /**
+   * What the server hands one connection, in characters of JSON per second, sustained (workerd cannot see what a
+   * client has not read, so this bounds what a client that stops reading leaves buffered) ...
+   */
   readonly outboundBytesPerSecond: number;
-  /** ... and in a burst; past it the connection is taken as not reading, and dropped. */
+  /**
+   * ... and in a burst. Past it, relays and publishes from others are refused to their senders (`target_busy`) and
+   * presence events skipped; only what the connection asked for itself past it closes it (4003).
+   */
   readonly outboundBurstBytes: number;
   /** Connections one address may hold in one room (`CF-Connecting-IP`); 0: no cap. */
   readonly maxConnectionsPerIp: number;
@@ -75,6 +88,8 @@ export const DEFAULT_LIMITS: Limits = {
   ratePerSecond: 50,
   rateBurst: 200,
   abuseAfterMs: 10_000,
+  byteRatePerSecond: 1024 * 1024,
+  byteRateBurst: 8 * 1024 * 1024,
   registerTimeoutMs: 30_000,
   resumeGraceMs: 30_000,
   mailboxMaxMessages: 256,
@@ -96,6 +111,8 @@ export const LIMIT_VARS = {
   ratePerSecond: { name: "RATE_LIMIT_PER_SECOND", scale: 1, max: 1_000_000 },
   rateBurst: { name: "RATE_LIMIT_BURST", scale: 1, max: 1_000_000 },
   abuseAfterMs: { name: "RATE_LIMIT_ABUSE_SECONDS", scale: 1_000, max: 86_400_000 },
+  byteRatePerSecond: { name: "RATE_LIMIT_BYTES_PER_SECOND", scale: 1, max: 1024 * 1024 * 1024 },
+  byteRateBurst: { name: "RATE_LIMIT_BURST_BYTES", scale: 1, max: 1024 * 1024 * 1024 },
   registerTimeoutMs: { name: "REGISTER_TIMEOUT_SECONDS", scale: 1_000, max: 3_600_000 },
   resumeGraceMs: { name: "RESUME_GRACE_SECONDS", scale: 1_000, max: 3_600_000 },
   mailboxMaxMessages: { name: "MAILBOX_MAX_MESSAGES", scale: 1, max: 100_000 },

@@ -1,9 +1,10 @@
 /**
- * Which connections a room admits: at most `maxConnectionsPerIp` from one address (when set), and at most
- * `maxPeersPerRoom`, counted in a cache that is recounted from the host
- * only when it says the room is full (so a missed close can never keep a room full); and, when it is full, the
- * sockets that never registered within the register timeout make way (one client opening thousands of them
- * locked a room). Checked only then, so that it costs nothing (no alarm, no storage) the rest of the time.
+ * Which connections an object admits: at most `maxConnectionsPerIp` from one address (when set), and at most
+ * `maxPeersPerRoom`, counted in a cache that is recounted from the host only when it says the object is full (so a
+ * missed close can never keep it full); and, when it is full, the connections that never registered (or subscribed,
+ * or announced) within the register timeout make way: one client opening thousands of sockets locked a room.
+ * Checked only then, so that it costs nothing (no alarm, no storage) the rest of the time. When each connection
+ * opened and where from come from its attachment after a wake, so neither clock nor count starts again.
  */
 
 import type { Limits } from "../config/limits.js";
@@ -107,11 +108,15 @@ export class Admission<C> {
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
   }
 
+  /**
+   * Closes every connection not registered within the register timeout. All of them are looked at: after a wake,
+   * the order connections come back in says nothing of when they opened.
+   */
   #closeLateRegistrations(): void {
     const { registerTimeoutMs } = this.options.limits;
     const now = this.options.now();
-    for (const connection of this.#unregistered) {
-      if (now - this.options.openedAt(connection) <= registerTimeoutMs) break;
+    const late = [...this.#unregistered].filter((c) => now - this.options.openedAt(c) > registerTimeoutMs);
+    for (const connection of late) {
       this.closed(connection);
       this.options.close(connection, CLOSE_REGISTER_TIMEOUT, `not registered within ${registerTimeoutMs / 1000} s`);
     }

@@ -25,10 +25,10 @@ export type RoomCommand =
   /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
   | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
   /**
-   * `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
+   * `data` is the relayed value's JSON text, carried as it came. `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
    * refused (PeerJS queues messages for peers that have not connected yet); its sender is told if it runs out.
    */
-  | { type: "relay"; to: string; data: unknown; keepFor?: number; requestId?: string }
+  | { type: "relay"; to: string; data: string; keepFor?: number; requestId?: string }
   | { type: "ping"; requestId?: string };
 
 export type RoomEvent =
@@ -45,8 +45,8 @@ export type RoomEvent =
     }
   /** `next`: where the following page starts (`list_peers {after: next}`), when this one was not the last. */
   | { type: "peers"; peers: string[]; rev: number; next?: string; requestId?: string }
-  /** `seq` numbers the relays handed to one connection, from 1 (set when delivered). */
-  | { type: "relay"; from: string; data: unknown; seq?: number }
+  /** `data`: the relayed value's JSON text. `seq` numbers the relays handed to one connection, from 1 (set when delivered). */
+  | { type: "relay"; from: string; data: string; seq?: number }
   | { type: "peer_joined"; peerId: string; rev: number }
   | { type: "peer_left"; peerId: string; rev: number }
   | { type: "pong"; requestId?: string }
@@ -60,7 +60,7 @@ export interface RoomError {
   /** Human text naming what was wrong and, where there is one, the limit and the actual value. */
   message: string;
   requestId?: string;
-  /** For `undeliverable`: the peer the relays were for, and how many were not delivered. */
+  /** For `undeliverable` and `target_busy`: the peer the relays were for; for `undeliverable`, how many were not delivered. */
   to?: string;
   count?: number;
 }

@@ -1,48 +1,19 @@
 /**
- * Property tests: whatever a client sends, nothing throws out of the pipeline, every frame that is not a valid
- * command gets exactly one error, and a pair relaying meanwhile sees nothing of it.
+ * Property tests: whatever a client sends, nothing throws out of the front, every frame that is not a valid
+ * command gets exactly one error, and a pair relaying meanwhile sees nothing of it; and the relay hot path reads
+ * every frame it accepts exactly as the full parser does.
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hostileFrame as frame } from "../../../test/helpers/fuzz-frames.js";
+import { type MemoryConn, memoryHost } from "../../../test/helpers/memory-host.js";
 import { DEFAULT_LIMITS } from "../config/limits.js";
-import { seedCodec } from "../protocols/seed/codec.js";
-import { parseClientMessage } from "../wire/parse-client.js";
-import { Pipeline } from "./pipeline.js";
-import { MemoryReservationStore } from "./reservations.js";
-
-class Conn {
-  sent: Array<Record<string, unknown>> = [];
-  closedWith: number | undefined;
-}
+import { parseClientMessage, readCanonicalRelay } from "../wire/parse-client.js";
 
 function host() {
-  const pipeline = new Pipeline<Conn>({
-    codec: seedCodec,
-    revisionStore: { load: () => 0, save: () => {} },
-    reservationStore: new MemoryReservationStore(),
-    limits: { ...DEFAULT_LIMITS, ratePerSecond: 1e9, rateBurst: 1e9 },
-    roomName: "fuzz",
-    transport: {
-      send: (c, text) => {
-        c.sent.push(JSON.parse(text));
-        return true;
-      },
-      close: (c, code) => {
-        c.closedWith = code;
-      },
-      save: () => {},
-      countConnections: () => 3,
-      lastAutoResponse: () => undefined,
-      schedule: () => {},
-    },
-  });
-  const open = () => {
-    const c = new Conn();
-    pipeline.open(c);
-    return c;
-  };
-  return { pipeline, open };
+  const memory = memoryHost({ limits: { ratePerSecond: 1e9, rateBurst: 1e9 }, name: "fuzz" });
+  const message = (c: MemoryConn, frame: string | ArrayBuffer) => memory.front.message(c, frame);
+  return { open: (name: string) => memory.connect(name), message };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -62,25 +33,64 @@ describe("fuzzing", () => {
     const error = vi.spyOn(console, "error");
     fc.assert(
       fc.property(fc.array(frame, { minLength: 1, maxLength: 20 }), (frames) => {
-        const { pipeline, open } = host();
-        const [alice, bob, fuzzer] = [open(), open(), open()];
-        pipeline.message(alice, '{"type":"register","peer_id":"alice"}');
-        pipeline.message(bob, '{"type":"register","peer_id":"bob"}');
+        const { message, open } = host();
+        const [alice, bob, fuzzer] = [open("a"), open("b"), open("f")];
+        message(alice, '{"type":"register","peer_id":"alice"}');
+        message(bob, '{"type":"register","peer_id":"bob"}');
         for (const [i, f] of frames.entries()) {
           const before = fuzzer.sent.length;
           const valid = parseClientMessage(f, DEFAULT_LIMITS).ok;
-          pipeline.message(fuzzer, f);
+          message(fuzzer, f);
           if (!valid) expect(fuzzer.sent.slice(before)).toEqual([expect.objectContaining({ type: "error" })]);
-          pipeline.message(alice, JSON.stringify({ type: "relay", to: "bob", data: i }));
+          message(alice, JSON.stringify({ type: "relay", to: "bob", data: i }));
         }
-        const toBob = bob.sent.slice(1).filter((m) => m.from === "alice");
-        expect(toBob.map((m) => m.data)).toEqual(frames.map((_, i) => i));
+        const toBob = bob.sent.slice(1).filter((m: { from?: string }) => m.from === "alice");
+        expect(toBob.map((m: { data: unknown }) => m.data)).toEqual(frames.map((_, i) => i));
         expect(alice.sent.slice(1)).toEqual([]);
-        expect(fuzzer.sent.some((m) => m.code === "internal_error")).toBe(false);
+        expect(fuzzer.sent.some((m: { code?: string }) => m.code === "internal_error")).toBe(false);
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       }),
       { numRuns: 300 },
     );
     expect(error).not.toHaveBeenCalled();
+  });
+
+  it("reads a relay on the hot path exactly as the full parser does, or leaves it to the parser", () => {
+    const requestId = fc.stringMatching(/^[a-z0-9:-]{1,20}$/);
+    const canonical = fc
+      .tuple(fc.constantFrom("bob", "a.b@c:d", "x".repeat(64)), fc.json({ depthSize: "small" }), fc.option(requestId))
+      .chain(([to, json, id]) =>
+        fc.constantFrom(
+          `{"type":"relay","to":"${to}","data":${json}}`,
+          `{"type":"relay","to":"${to}","data": ${json} }`,
+          `{"type":"relay","to":"${to}","request_id":"${id ?? "r"}","data":${json}}`,
+          `{"type":"relay","to":"${to}","data":${json},"request_id":"${id ?? "r"}"}`,
+          `{"type":"relay","to":"${to}","data":${json},"x":1}`,
+          `{"type":"relay","to":"${to}","data":${json},"data":2}`,
+        ),
+      );
+    fc.assert(
+      fc.property(fc.oneof(canonical, frame), (f) => {
+        const fast = readCanonicalRelay(f, DEFAULT_LIMITS);
+        if (fast === undefined) return;
+        const full = parseClientMessage(f, DEFAULT_LIMITS);
+        expect(full.ok).toBe(true);
+        if (!full.ok || full.message.type !== "relay") throw new Error("the hot path took what the parser refuses");
+        expect(fast.to).toBe(full.message.to);
+        expect(fast.requestId).toBe(full.message.request_id);
+        expect(JSON.parse(fast.data)).toEqual(full.message.data);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("takes the shapes the SDK and plain clients write", () => {
+    for (const f of [
+      '{"type":"relay","to":"bob","data":{"sdp":"v=0"}}',
+      '{"type":"relay","to":"bob","data":{"sdp":"v=0"},"request_id":"relay-1"}',
+      '{"type":"relay","to":"bob","request_id":"relay-1","data":[1,2]}',
+    ]) {
+      expect(readCanonicalRelay(f, DEFAULT_LIMITS)).toBeDefined();
+    }
   });
 });

@@ -47,6 +47,8 @@ interface Entry extends Reservation {
 export class Reservations {
   #entries: Map<string, Entry> | undefined;
   #roomBytes = 0;
+  /** Grows with every reserve and release, so that a host can tell when the next deadline may have moved. */
+  changes = 0;
 
   constructor(
     private readonly store: ReservationStore,
@@ -79,19 +81,19 @@ export class Reservations {
   }
 
   reserve(reservation: Reservation): void {
+    this.changes++;
     this.store.reserve(reservation);
     this.#map().set(reservation.peerId, { ...reservation, count: 0, bytes: 0 });
   }
 
   /**
-   * Keeps a relay for reserved peer `to`; says why not when a bound would be passed. A relay that was already
+   * Keeps a relay (its data's JSON text) for reserved peer `to`; says why not when a bound would be passed. A relay that was already
    * sent to the peer's last connection (`seq`) is kept whatever the bounds: its sender was not refused, and the
-   * unacknowledged relays of one connection are few (see delivery.ts).
+   * relays handed to one connection are few (see sent-log.ts).
    */
-  keep(to: string, from: string, data: unknown, seq?: number): { kept: true } | { kept: false; why: string } {
+  keep(to: string, from: string, text: string, seq?: number): { kept: true } | { kept: false; why: string } {
     const entry = this.#map().get(to);
     if (!entry) return { kept: false, why: `no reservation for "${to}"` };
-    const text = JSON.stringify(data) ?? "null";
     const bytes = utf8.encode(text).length;
     const { mailboxMaxMessages, mailboxMaxBytes, roomMailboxMaxBytes } = this.limits;
     if (seq !== undefined) {
@@ -125,6 +127,7 @@ export class Reservations {
   release(peerId: string): KeptMessage[] {
     const entry = this.#map().get(peerId);
     if (!entry) return [];
+    this.changes++;
     this.#entries?.delete(peerId);
     this.#roomBytes -= entry.bytes;
     return this.store.release(peerId);

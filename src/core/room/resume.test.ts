@@ -5,6 +5,9 @@ import type { Limits } from "../config/limits.js";
 
 const host = (limits: Partial<Limits> = {}, startAt?: number) => memoryHost({ limits, startAt });
 
+/** The attachment of a connection the server let go: nothing in it for a wake to bring back. */
+const LET_GO = { v: 1, name: "r", opened: expect.any(Number), closed: true };
+
 afterEach(() => vi.restoreAllMocks());
 
 describe("resume", () => {
@@ -24,12 +27,12 @@ describe("resume", () => {
     expect(fresh.last()).toMatchObject({ type: "registered", peer_id: "alice", resumed: true });
     expect(old.closedWith).toBe(4001);
     // The old socket's saved registration is cleared, so a wake cannot bring it back.
-    expect(old.saved).toEqual({ room: "r" });
+    expect(old.saved).toEqual(LET_GO);
     expect(watcher.sent.length).toBe(seen);
     h.send(bob, { type: "relay", to: "alice", data: "to the new socket" });
     expect(fresh.last()).toEqual({ type: "relay", from: "bob", data: "to the new socket", seq: expect.any(Number) });
     // The old socket's close, when it comes, changes nothing.
-    h.pipeline.closed(old, 4001);
+    h.front.closed(old, 4001);
     h.send(bob, { type: "list_peers" });
     expect(bob.last()).toMatchObject({ peers: expect.arrayContaining(["alice"]) });
   });
@@ -70,7 +73,7 @@ describe("reservation and mailbox", () => {
     const alice = h.register("alice");
     const bob = h.register("bob");
     const token = h.tokenOf(bob);
-    h.pipeline.closed(bob, 1006);
+    h.front.closed(bob, 1006);
     for (let i = 0; i < 3; i++) h.send(alice, { type: "relay", to: "bob", data: { i } });
     expect(alice.sent.filter((m) => m.type === "error")).toEqual([]);
     const back = h.connect("bob-again");
@@ -88,7 +91,7 @@ describe("reservation and mailbox", () => {
   it("refuses the id to anyone without the token while it is held", () => {
     const h = host();
     const bob = h.register("bob");
-    h.pipeline.closed(bob, 1006);
+    h.front.closed(bob, 1006);
     const other = h.connect("other");
     h.send(other, { type: "register", peer_id: "bob" });
     expect(other.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
@@ -100,13 +103,13 @@ describe("reservation and mailbox", () => {
     const alice = h.register("alice");
     const carol = h.register("carol");
     const bob = h.register("bob");
-    h.pipeline.closed(bob, 1011);
+    h.front.closed(bob, 1011);
     expect(h.schedule.at(-1)).toBe(h.clock.now + 30_000);
     h.send(alice, { type: "relay", to: "bob", data: 1 });
     h.send(alice, { type: "relay", to: "bob", data: 2 });
     h.send(carol, { type: "relay", to: "bob", data: 3 });
     h.clock.now += 30_000;
-    h.pipeline.alarm();
+    h.front.alarm();
     expect(alice.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 2 });
     expect(carol.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 1 });
     expect(watcher.last()).toMatchObject({ type: "peer_left", peer_id: "bob" });
@@ -119,7 +122,7 @@ describe("reservation and mailbox", () => {
     const h = host({ mailboxMaxMessages: 2 });
     const alice = h.register("alice");
     const bob = h.register("bob");
-    h.pipeline.closed(bob, 1006);
+    h.front.closed(bob, 1006);
     h.send(alice, { type: "relay", to: "bob", data: 1 });
     h.send(alice, { type: "relay", to: "bob", data: 2 });
     h.send(alice, { type: "relay", to: "bob", data: 3, request_id: "third" });
@@ -131,8 +134,8 @@ describe("reservation and mailbox", () => {
     const h = host({ mailboxMaxBytes: 100, roomMailboxMaxBytes: 150 });
     const alice = h.register("alice");
     const [bob, carol] = [h.register("bob"), h.register("carol")];
-    h.pipeline.closed(bob, 1006);
-    h.pipeline.closed(carol, 1006);
+    h.front.closed(bob, 1006);
+    h.front.closed(carol, 1006);
     h.send(alice, { type: "relay", to: "bob", data: "x".repeat(120) });
     expect(alice.last()).toMatchObject({ code: "mailbox_full", error: expect.stringContaining("100") });
     h.send(alice, { type: "relay", to: "bob", data: "x".repeat(80) });
@@ -151,23 +154,52 @@ describe("reservation and mailbox", () => {
     const h = host();
     const [alice, bob] = [h.register("alice"), h.register("bob")];
     h.send(alice, { type: "relay", to: "bob", data: 1 });
-    h.pipeline.closed(alice, 1000);
-    h.pipeline.closed(bob, 1001);
+    h.front.closed(alice, 1000);
+    h.front.closed(bob, 1001);
     expect(h.store.writes).toBe(0);
     expect(h.schedule).toEqual([]);
   });
 });
 
 describe("liveness", () => {
-  it("drops a target silent past the idle timeout when a relay meets it, keeping the relay", () => {
+  // Regression: a client written against the seed protocol alone (which has no ping) that waited silently past
+  // IDLE_TIMEOUT_SECONDS was closed with 4002 by the first relay to it, and its relay went to a mailbox it never
+  // resumed; a silent caller was swept first and never heard undeliverable.
+  it("never takes a connection that never pinged as dead, however long it is silent", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const watcher = h.register("watcher", { presence: true });
+    const alice = h.register("alice");
+    const waiting = h.register("waiting");
+    h.clock.now += 6 * 3_600_000;
+    h.front.alarm();
+    h.send(alice, { type: "list_peers" });
+    h.send(alice, { type: "relay", to: "waiting", data: "hours later" });
+    expect(waiting.last()).toEqual({ type: "relay", from: "alice", data: "hours later", seq: expect.any(Number) });
+    expect([waiting.closedWith, alice.closedWith, watcher.closedWith]).toEqual([undefined, undefined, undefined]);
+    expect(watcher.sent.filter((m) => m.type === "peer_left")).toEqual([]);
+  });
+
+  it("drops a target that kept alive and then fell silent past the idle timeout, keeping the relay", () => {
     const h = host({ idleTimeoutMs: 120_000 });
     const alice = h.register("alice");
     const frozen = h.register("frozen");
+    frozen.pong = h.clock.now; // one keepalive answered by the runtime, then nothing
     h.clock.now += 121_000;
     h.send(alice, { type: "relay", to: "frozen", data: "kept" });
     expect(frozen.closedWith).toBe(4002);
-    expect(frozen.saved).toEqual({ room: "r" });
+    expect(frozen.saved).toEqual(LET_GO);
     expect(h.store.kept.get("frozen")).toEqual([expect.objectContaining({ from: "alice", data: '"kept"' })]);
+  });
+
+  it("takes a ping that reached the room as keeping alive, too", () => {
+    const h = host({ idleTimeoutMs: 120_000 });
+    const alice = h.register("alice");
+    const frozen = h.register("frozen");
+    h.send(frozen, { type: "ping", request_id: "k" });
+    expect(frozen.saved).toMatchObject({ keepsAlive: true });
+    h.clock.now += 121_000;
+    h.send(alice, { type: "relay", to: "frozen", data: "kept" });
+    expect(frozen.closedWith).toBe(4002);
   });
 
   it("counts a keepalive the runtime answered as a sign of life", () => {
@@ -180,9 +212,10 @@ describe("liveness", () => {
     expect(quiet.last()).toEqual({ type: "relay", from: "alice", data: "live", seq: expect.any(Number) });
   });
 
-  it("sweeps silent connections on list_peers, and lets a stale holder's id be resumed", () => {
+  it("sweeps connections that fell silent on list_peers, and lets a stale holder's id be resumed", () => {
     const h = host({ idleTimeoutMs: 120_000 });
     const stale = h.register("stale");
+    stale.pong = h.clock.now;
     const token = h.tokenOf(stale);
     h.clock.now += 121_000;
     const lister = h.connect("lister");
@@ -197,12 +230,13 @@ describe("liveness", () => {
   it("sweeps by alarm, at most once per idle timeout, only while presence watchers wait", () => {
     const h = host({ idleTimeoutMs: 120_000 });
     const alice = h.register("alice");
+    alice.pong = h.clock.now;
     expect(h.schedule).toEqual([]);
     const watcher = h.register("watcher", { presence: true });
     expect(h.schedule.at(-1)).toBe(1_000_000 + 120_000);
     h.clock.now += 121_000; // alarms come at or after the time asked
     watcher.pong = h.clock.now;
-    h.pipeline.alarm();
+    h.front.alarm();
     expect(alice.closedWith).toBe(4002);
     expect(watcher.closedWith).toBeUndefined();
     expect(h.schedule.at(-1)).toBe(h.clock.now + 30_000);
@@ -210,29 +244,42 @@ describe("liveness", () => {
 });
 
 describe("liveness across a wake", () => {
-  it("keeps silence measured across hibernation: a connection's last sign of life is saved with it", () => {
+  it("keeps silence measured across hibernation: a pinging connection's last sign of life is saved with it", () => {
     const first = host({ idleTimeoutMs: 120_000 });
     const frozen = first.register("frozen");
+    first.send(frozen, { type: "ping", request_id: "k" });
     const saved = frozen.saved;
     // The room sleeps and a fresh instance starts from the saved state, 121 s after the last sign of life.
     const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
-    second.pipeline.restore(frozen, saved);
+    second.front.restore(frozen, saved);
     const alice = second.register("alice");
     second.send(alice, { type: "relay", to: "frozen", data: "after the wake" });
     expect(frozen.closedWith).toBe(4002);
     expect(second.store.kept.get("frozen")?.length).toBe(1);
   });
 
+  it("keeps a silent client that never pinged across a wake, still live", () => {
+    const first = host({ idleTimeoutMs: 120_000 });
+    const waiting = first.register("waiting");
+    const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 3_600_000);
+    second.front.restore(waiting, waiting.saved);
+    const alice = second.register("alice");
+    second.send(alice, { type: "relay", to: "waiting", data: "after the wake" });
+    expect(waiting.closedWith).toBeUndefined();
+    expect(waiting.last()).toMatchObject({ type: "relay", from: "alice", data: "after the wake" });
+  });
+
   it("sweeps at the first alarm of a fresh instance, which an earlier instance asked for", () => {
     const first = host({ idleTimeoutMs: 120_000 });
     const watcher = first.register("watcher", { presence: true });
     const frozen = first.register("frozen");
+    frozen.pong = first.clock.now;
     // The instance the alarm wakes is made at the alarm's time.
     const second = host({ idleTimeoutMs: 120_000 }, first.clock.now + 121_000);
     watcher.pong = second.clock.now;
-    second.pipeline.restore(watcher, watcher.saved);
-    second.pipeline.restore(frozen, frozen.saved);
-    second.pipeline.alarm();
+    second.front.restore(watcher, watcher.saved);
+    second.front.restore(frozen, frozen.saved);
+    second.front.alarm();
     expect(frozen.closedWith).toBe(4002);
     expect(watcher.closedWith).toBeUndefined();
   });
@@ -266,28 +313,50 @@ describe("limits on what one message can cost", () => {
     expect(lister.last()).toMatchObject({ type: "error", code: "rate_limited", request_id: "again" });
   });
 
-  it("drops a connection sent more than its outbound budget (not reading), keeping the relay that did not fit", () => {
+  // Regression: the outbound budget counted what others sent to a connection, so 45 relays/s of 60 KB (within the
+  // message rate) closed a victim that read everything with 4003 after 10 s, every time it resumed.
+  it("refuses relays a receiver cannot take to their sender (target_busy), never closing the receiver", () => {
     const h = host({ outboundBytesPerSecond: 1_000, outboundBurstBytes: 2_500 });
-    vi.spyOn(console, "warn").mockImplementation(() => {});
     const alice = h.register("alice");
-    const sink = h.register("sink");
+    const victim = h.register("victim");
     const big = "x".repeat(1_000);
-    h.send(alice, { type: "relay", to: "sink", data: big });
-    h.send(alice, { type: "relay", to: "sink", data: big });
-    expect(sink.closedWith).toBeUndefined();
-    h.send(alice, { type: "relay", to: "sink", data: big });
-    expect(sink.closedWith).toBe(4003);
-    // The two it was handed (which it may never have read) and the one that did not fit.
-    expect(h.store.kept.get("sink")?.map((m) => m.seq)).toEqual([1, 2, undefined]);
-    expect(alice.sent.filter((m) => m.type === "error")).toEqual([]);
-    // The budget refills with time: a second later the same traffic fits again.
-    const other = h.register("other");
-    h.send(alice, { type: "relay", to: "other", data: big });
-    h.clock.now += 1_000;
-    h.send(alice, { type: "relay", to: "other", data: big });
-    h.clock.now += 1_000;
-    h.send(alice, { type: "relay", to: "other", data: big });
-    expect(other.closedWith).toBeUndefined();
+    h.send(alice, { type: "relay", to: "victim", data: big, request_id: "r1" });
+    h.send(alice, { type: "relay", to: "victim", data: big, request_id: "r2" });
+    h.send(alice, { type: "relay", to: "victim", data: big, request_id: "r3" });
+    expect(victim.closedWith).toBeUndefined();
+    expect(victim.sent.filter((m) => m.type === "relay").length).toBe(2);
+    expect(alice.last()).toMatchObject({ type: "error", code: "target_busy", to: "victim", request_id: "r3" });
+    expect(h.store.kept.get("victim")).toBeUndefined();
+    // The budget refills with time: a second and a half later the same relay goes through.
+    h.clock.now += 1_500;
+    h.send(alice, { type: "relay", to: "victim", data: big });
+    expect(victim.last()).toMatchObject({ type: "relay", from: "alice" });
+    expect(victim.closedWith).toBeUndefined();
+  });
+
+  it("charges what a sender has the server send to its own byte rate, refusing past it", () => {
+    const h = host({ byteRatePerSecond: 1_000, byteRateBurst: 2_500 });
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    const big = "x".repeat(1_000);
+    for (let i = 0; i < 3; i++) h.send(alice, { type: "relay", to: "bob", data: big, request_id: `r${i}` });
+    expect(bob.sent.filter((m) => m.type === "relay").length).toBe(2);
+    expect(alice.last()).toMatchObject({ type: "error", code: "rate_limited", request_id: "r2" });
+    expect(alice.last().error).toMatch(/byte rate of 1000 bytes\/s \(bursts of 2500\)/);
+    h.clock.now += 1_100;
+    h.send(alice, { type: "relay", to: "bob", data: big });
+    expect(bob.sent.filter((m) => m.type === "relay").length).toBe(3);
+  });
+
+  it("closes a connection only for what it asked for itself past its budget, holding its id", () => {
+    const h = host({ outboundBytesPerSecond: 100, outboundBurstBytes: 400 });
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    for (let i = 0; i < 30; i++) h.register(`peer-with-a-long-name-${i}`);
+    const asker = h.register("asker");
+    expect(asker.closedWith).toBe(4003);
+    const back = h.connect("back");
+    h.send(back, { type: "register", peer_id: "asker" });
+    expect(back.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
   });
 
   it("replays, on resume, what the dropped connection was handed after the last_seq its client reports", () => {
@@ -297,7 +366,7 @@ describe("limits on what one message can cost", () => {
     for (let i = 1; i <= 4; i++) h.send(alice, { type: "relay", to: "bob", data: i });
     expect(bob.last()).toMatchObject({ data: 4, seq: 4 });
     // The network drops: the client got relays 1 and 2; 3 and 4 were in flight.
-    h.pipeline.closed(bob, 1006);
+    h.front.closed(bob, 1006);
     h.send(alice, { type: "relay", to: "bob", data: 5 });
     const back = h.connect("back");
     h.send(back, { type: "register", peer_id: "bob", resume_token: h.tokenOf(bob), last_seq: 2 });
@@ -327,8 +396,8 @@ describe("limits on what one message can cost", () => {
     expect(bob.last().seq).toBe(1);
     // A fresh instance over the same sockets (after hibernation), from what was saved with them.
     const second = host({}, first.clock.now + 60_000);
-    second.pipeline.restore(alice, alice.saved);
-    second.pipeline.restore(bob, bob.saved);
+    second.front.restore(alice, alice.saved);
+    second.front.restore(bob, bob.saved);
     second.send(alice, { type: "relay", to: "bob", data: "after" });
     expect(bob.last().seq).toBeGreaterThan(1);
   });
@@ -338,7 +407,7 @@ describe("limits on what one message can cost", () => {
     const alice = h.register("alice");
     const bob = h.register("bob");
     h.send(alice, { type: "relay", to: "bob", data: 1 });
-    h.pipeline.closed(bob, 1000);
+    h.front.closed(bob, 1000);
     expect(h.store.writes).toBe(0);
   });
 
@@ -362,6 +431,6 @@ describe("limits on what one message can cost", () => {
     h.send(abuser, { type: "ping" });
     h.send(abuser, { type: "ping" });
     expect(abuser.closedWith).toBe(1008);
-    expect(abuser.saved).toEqual({ room: "r" });
+    expect(abuser.saved).toEqual(LET_GO);
   });
 });

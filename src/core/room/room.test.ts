@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from "../config/limits.js";
 import type { Outbound, RoomCommand } from "./events.js";
 import { MemoryReservationStore, Reservations } from "./reservations.js";
 import { Revision } from "./revision.js";
-import { Room } from "./room.js";
+import { Room, type RoomFacts } from "./room.js";
 
 function newRoom() {
   let ceiling = 0;
@@ -17,6 +17,9 @@ function newRoom() {
   return new Room<string>({ revision, reservations, graceMs: 30_000 });
 }
 
+/** The facts of a moment in which every connection is alive and nothing was handed to anyone. */
+const facts: RoomFacts<string> = { now: 1_000_000, isLive: () => true, handed: () => [] };
+
 const anyToken = expect.stringMatching(/^[A-Za-z0-9_-]{22}$/);
 
 const register = (peerId: string, extra: Partial<Extract<RoomCommand, { type: "register" }>> = {}): RoomCommand => ({
@@ -28,7 +31,7 @@ const register = (peerId: string, extra: Partial<Extract<RoomCommand, { type: "r
 
 /** Sends `command` as `connection` and returns what went out, as [recipient, event] pairs. */
 function act(room: Room<string>, connection: string, command: RoomCommand) {
-  return room.handle(connection, command).map((o: Outbound<string>) => [o.to, o.event] as const);
+  return room.handle(connection, command, facts).map((o: Outbound<string>) => [o.to, o.event] as const);
 }
 
 describe("Room", () => {
@@ -79,7 +82,7 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     act(room, "c2", register("bob"));
-    const data = { sdp: "v=0", nested: [1, null, { a: true }] };
+    const data = '{ "sdp": "v=0", "nested": [1, null, { "a": true }] }';
     expect(act(room, "c1", { type: "relay", to: "bob", data })).toEqual([
       ["c2", { type: "relay", from: "alice", data }],
     ]);
@@ -88,10 +91,10 @@ describe("Room", () => {
   it("refuses a relay from an unregistered connection or to an unknown peer", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
-    expect(act(room, "c9", { type: "relay", to: "alice", data: 1 })).toMatchObject([
+    expect(act(room, "c9", { type: "relay", to: "alice", data: "1" })).toMatchObject([
       ["c9", { code: "not_registered" }],
     ]);
-    expect(act(room, "c1", { type: "relay", to: "nobody", data: 1, requestId: "q" })).toMatchObject([
+    expect(act(room, "c1", { type: "relay", to: "nobody", data: "1", requestId: "q" })).toMatchObject([
       ["c1", { code: "unknown_peer", requestId: "q" }],
     ]);
   });
@@ -104,7 +107,7 @@ describe("Room", () => {
       ["w", { type: "peer_joined", peerId: "alice", rev: 3 }],
       ["c1", { type: "registered", peerId: "alice", peers: ["watcher", "quiet"], rev: 3, resumeToken: anyToken }],
     ]);
-    expect(room.leave("c1", "clean").map((o) => [o.to, o.event])).toEqual([
+    expect(room.leave("c1", "clean", facts).map((o) => [o.to, o.event])).toEqual([
       ["w", { type: "peer_left", peerId: "alice", rev: 4 }],
     ]);
   });
@@ -113,7 +116,7 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "w1", register("w1", { presence: true }));
     act(room, "w2", register("w2", { presence: true }));
-    const [first, second] = room.handle("c1", register("alice"));
+    const [first, second] = room.handle("c1", register("alice"), facts);
     expect(first?.event).toBe(second?.event);
   });
 
@@ -127,9 +130,9 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     act(room, "c2", register("alice")); // refused: taken
-    expect(room.leave("c2", "clean")).toEqual([]);
+    expect(room.leave("c2", "clean", facts)).toEqual([]);
     expect(room.registrationOf("c1")?.peerId).toBe("alice");
-    room.leave("c1", "clean");
+    room.leave("c1", "clean", facts);
     expect(act(room, "c2", register("alice"))).toMatchObject([["c2", { type: "registered" }]]);
   });
 
@@ -137,10 +140,10 @@ describe("Room", () => {
     const room = newRoom();
     room.restore("c1", { peerId: "alice", presence: false, token: "t1" });
     room.restore("c2", { peerId: "bob", presence: true, token: "t2" });
-    expect(act(room, "c1", { type: "relay", to: "bob", data: "hi" })).toEqual([
-      ["c2", { type: "relay", from: "alice", data: "hi" }],
+    expect(act(room, "c1", { type: "relay", to: "bob", data: '"hi"' })).toEqual([
+      ["c2", { type: "relay", from: "alice", data: '"hi"' }],
     ]);
-    expect(room.leave("c1", "clean").map((o) => o.to)).toEqual(["c2"]);
+    expect(room.leave("c1", "clean", facts).map((o) => o.to)).toEqual(["c2"]);
   });
 
   it("answers ping with pong, echoing the request id", () => {

@@ -1,14 +1,16 @@
 /**
- * The room as a pure state machine: a connection's command in, the events to send to whom out, in no wire format.
- * `C` is whatever handle the host uses for a connection. Its maps are a cache: the host rebuilds them with
- * `restore()` after a wake, and reservations come back from their store. Admission is the pipeline's.
+ * The room as a pure state machine: a connection's command and the facts of the moment in, the events to send to whom
+ * out, in no wire format. `C` is whatever handle the host uses for a connection. The facts (the time, which
+ * connections are alive, what was last handed to each) are passed in with every call; the room never calls out.
+ * Its maps are a cache: the host rebuilds them with `restore()` after a wake, and reservations come back from their
+ * store. Admission is the front's. Relayed data is carried as its JSON text, as it came.
  *
  * A peer whose connection drops (rather than closing cleanly) keeps its id for a grace period: it stays in peer
  * lists, relays to it are kept, and it takes the id back by registering with its resume token. If it does not,
  * every sender is told how many relays were not delivered, and the peer leaves.
  */
 import { CLOSE_IDLE, CLOSE_REPLACED } from "../wire/close-codes.js";
-import { assertNever, type Outbound, type RoomCommand, type RoomError, type RoomEvent, roomError } from "./events.js";
+import { assertNever, type Outbound, type RoomCommand, type RoomEvent, roomError } from "./events.js";
 import { page } from "./page.js";
 import type { Reservation, Reservations } from "./reservations.js";
 import { newResumeToken, tokensEqual } from "./resume-token.js";
@@ -21,16 +23,29 @@ export interface Registration {
   token: string;
 }
 
-export interface RoomOptions<C> {
+export interface RoomOptions {
   revision: Revision;
   reservations: Reservations;
   /** How long a dropped peer's id is held for it, in ms. */
   graceMs: number;
-  now?: () => number;
-  /** False for a connection that has shown no sign of life for too long: it is dropped when next met. */
-  isLive?: (connection: C) => boolean;
-  /** The relays last handed to a connection that is going (oldest first), which a drop may have lost in flight. */
-  unacked?: (connection: C) => Array<{ seq: number; from: string; data: unknown }>;
+}
+
+/** A relay handed to a connection, which its client may not have received if the connection then dropped. */
+export interface HandedRelay {
+  seq: number;
+  from: string;
+  /** The relayed data's JSON text. */
+  data: string;
+}
+
+/** What the room is told with every command: it asks nothing of anyone. */
+export interface RoomFacts<C> {
+  /** The time of the command (ms). */
+  readonly now: number;
+  /** False for a connection that showed it keeps alive and then fell silent too long: it is dropped when next met. */
+  isLive(connection: C): boolean;
+  /** The relays last handed to `connection` (oldest first), which a drop may have lost in flight. */
+  handed(connection: C): readonly HandedRelay[];
 }
 
 type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
@@ -44,12 +59,12 @@ export class Room<C> {
   readonly #watchers = new Set<C>();
   readonly #revision: Revision;
   readonly #reservations: Reservations;
-  readonly #options: Required<RoomOptions<C>>;
+  readonly #graceMs: number;
 
-  constructor(options: RoomOptions<C>) {
-    this.#options = { now: Date.now, isLive: () => true, unacked: () => [], ...options };
+  constructor(options: RoomOptions) {
     this.#revision = options.revision;
     this.#reservations = options.reservations;
+    this.#graceMs = options.graceMs;
   }
 
   get peerCount(): number {
@@ -94,14 +109,14 @@ export class Room<C> {
     this.#add(connection, registration);
   }
 
-  handle(connection: C, command: RoomCommand): Outbound<C>[] {
+  handle(connection: C, command: RoomCommand, facts: RoomFacts<C>): Outbound<C>[] {
     switch (command.type) {
       case "register":
-        return this.#handleRegister(connection, command);
+        return this.#handleRegister(connection, command, facts);
       case "list_peers":
-        return this.#handleListPeers(connection, command);
+        return this.#handleListPeers(connection, command, facts);
       case "relay":
-        return this.#handleRelay(connection, command);
+        return this.#handleRelay(connection, command, facts);
       case "ping":
         return this.#handlePing(connection, command);
       default:
@@ -113,48 +128,36 @@ export class Room<C> {
    * The connection is gone. Its peer leaves only if this connection is still the one registered under the id:
    * at once after a clean goodbye, or, after a drop, once its reservation runs out without a resume.
    */
-  leave(connection: C, how: "clean" | "dropped"): Outbound<C>[] {
+  leave(connection: C, how: "clean" | "dropped", facts: RoomFacts<C>): Outbound<C>[] {
     const registration = this.#byConnection.get(connection);
     this.#watchers.delete(connection);
     if (!registration) return [];
     this.#byConnection.delete(connection);
     if (this.#byPeerId.get(registration.peerId) !== connection) return [];
     this.#byPeerId.delete(registration.peerId);
-    const unacked = this.#options.unacked(connection);
     if (how === "dropped") {
       const { peerId, token, presence } = registration;
-      this.#reservations.reserve({ peerId, token, presence, until: this.#options.now() + this.#options.graceMs });
-      for (const { seq, from, data } of unacked) this.#reservations.keep(peerId, from, data, seq);
+      this.#reservations.reserve({ peerId, token, presence, until: facts.now + this.#graceMs });
+      for (const { seq, from, data } of facts.handed(connection)) this.#reservations.keep(peerId, from, data, seq);
       return [];
     }
     return this.#toWatchers({ type: "peer_left", peerId: registration.peerId, rev: this.#revision.next() });
   }
 
   /** Ends the reservations whose time is up, telling every sender still here what was not delivered. */
-  expire(): Outbound<C>[] {
+  expire(facts: RoomFacts<C>): Outbound<C>[] {
     const out: Outbound<C>[] = [];
-    for (const reservation of this.#reservations.expired(this.#options.now()))
-      out.push(...this.#endReservation(reservation));
+    for (const reservation of this.#reservations.expired(facts.now)) out.push(...this.#endReservation(reservation));
     return out;
   }
 
-  /** Drops every connection that has shown no sign of life for too long (see `isLive`). */
-  sweep(): Outbound<C>[] {
+  /** Drops every connection that showed it keeps alive and then fell silent for too long (`facts.isLive`). */
+  sweep(facts: RoomFacts<C>): Outbound<C>[] {
     const out: Outbound<C>[] = [];
     for (const connection of [...this.#byConnection.keys()]) {
-      if (!this.#options.isLive(connection)) out.push(...this.#drop(connection));
+      if (!facts.isLive(connection)) out.push(...this.#drop(connection, facts));
     }
     return out;
-  }
-
-  /**
-   * The host could not hand a relay to `to`'s connection and dropped it: the relay is kept like any relay to a
-   * reserved peer. Returns the error for the sender when it cannot be.
-   */
-  keep(to: string, from: string, data: unknown, requestId?: string): RoomError | undefined {
-    if (!this.#reservations.get(to)) return roomError("unknown_peer", `peer "${to}" left; not delivered`, requestId);
-    const kept = this.#reservations.keep(to, from, data);
-    return kept.kept ? undefined : roomError("mailbox_full", `${kept.why}; not kept`, requestId);
   }
 
   /** When the room next needs to act on its own (a reservation running out), or undefined. */
@@ -162,7 +165,12 @@ export class Room<C> {
     return this.#reservations.nextDeadline();
   }
 
-  #handleRegister(connection: C, command: Command<"register">): Outbound<C>[] {
+  /** Grows whenever an id is reserved or released, so that a host can tell when `nextDeadline` may have moved. */
+  get reservationChanges(): number {
+    return this.#reservations.changes;
+  }
+
+  #handleRegister(connection: C, command: Command<"register">, facts: RoomFacts<C>): Outbound<C>[] {
     const { peerId, presence, requestId } = command;
     const current = this.#byConnection.get(connection);
     if (current) {
@@ -182,7 +190,7 @@ export class Room<C> {
       if (command.resumeToken !== undefined && tokensEqual(command.resumeToken, holderToken)) {
         // A takeover: the old connection is closed and forgotten, and the peer never left. What it was handed
         // past the client's `last_seq` may never have arrived: it goes to the new connection.
-        const unacked = this.#options.unacked(holder);
+        const unacked = facts.handed(holder);
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
         out.push(...this.#admit(connection, command, true));
@@ -191,11 +199,11 @@ export class Room<C> {
         }
         return out;
       }
-      if (this.#options.isLive(holder)) {
+      if (facts.isLive(holder)) {
         const text = `peer id "${peerId}" is held by another connection in this room`;
         return [{ to: connection, event: roomError("peer_id_taken", text, requestId) }];
       }
-      out.push(...this.#drop(holder));
+      out.push(...this.#drop(holder, facts));
     }
 
     const reservation = this.#reservations.get(peerId);
@@ -204,7 +212,7 @@ export class Room<C> {
       const kept = this.#reservations.release(peerId);
       out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
       out.push(...this.#admit(connection, command, false));
-      for (const { from, data } of kept) out.push(relay(connection, from, JSON.parse(data)));
+      for (const { from, data } of kept) out.push(relay(connection, from, data));
       return out;
     }
     if (reservation) {
@@ -217,7 +225,7 @@ export class Room<C> {
       for (const { from, data, seq } of kept) {
         // Relays handed to the old connection that the client says it received are not sent twice.
         const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
-        if (!received) out.push(relay(connection, from, JSON.parse(data)));
+        if (!received) out.push(relay(connection, from, data));
       }
       return out;
     }
@@ -227,8 +235,12 @@ export class Room<C> {
     return [...out, ...this.#admit(connection, command, false)];
   }
 
-  #handleListPeers(connection: C, { limit, after, requestId }: Command<"list_peers">): Outbound<C>[] {
-    const out = this.sweep();
+  #handleListPeers(
+    connection: C,
+    { limit, after, requestId }: Command<"list_peers">,
+    facts: RoomFacts<C>,
+  ): Outbound<C>[] {
+    const out = this.sweep(facts);
     const { peers, next } = page(this.#peersExcept(connection), limit, after);
     const answer: RoomEvent = { type: "peers", peers, rev: this.#revision.current() };
     if (next !== undefined) answer.next = next;
@@ -236,7 +248,7 @@ export class Room<C> {
     return [...out, { to: connection, event: answer }];
   }
 
-  #handleRelay(connection: C, { to, data, keepFor, requestId }: Command<"relay">): Outbound<C>[] {
+  #handleRelay(connection: C, { to, data, keepFor, requestId }: Command<"relay">, facts: RoomFacts<C>): Outbound<C>[] {
     const sender = this.#byConnection.get(connection);
     if (!sender) {
       const text = "register before relaying: the relay needs your peer id as its sender";
@@ -246,8 +258,8 @@ export class Room<C> {
     const target = this.#byPeerId.get(to);
     if (target !== undefined) {
       // `from` is always the sender's registered id; whatever the client wrote there is ignored.
-      if (this.#options.isLive(target)) return [{ to: target, event: { type: "relay", from: sender.peerId, data } }];
-      out.push(...this.#drop(target));
+      if (facts.isLive(target)) return [{ to: target, event: { type: "relay", from: sender.peerId, data } }];
+      out.push(...this.#drop(target, facts));
     }
     if (!this.#reservations.get(to)) {
       if (keepFor === undefined || keepFor <= 0) {
@@ -257,7 +269,7 @@ export class Room<C> {
         peerId: to,
         token: OPEN_MAILBOX,
         presence: false,
-        until: this.#options.now() + keepFor,
+        until: facts.now + keepFor,
       });
     }
     const kept = this.#reservations.keep(to, sender.peerId, data);
@@ -293,9 +305,9 @@ export class Room<C> {
   }
 
   /** A connection taken as dropped by the server (no sign of life): closed, and its id reserved. */
-  #drop(connection: C): Outbound<C>[] {
+  #drop(connection: C, facts: RoomFacts<C>): Outbound<C>[] {
     return [
-      ...this.leave(connection, "dropped"),
+      ...this.leave(connection, "dropped", facts),
       { to: connection, event: { type: "disconnect", code: CLOSE_IDLE, reason: "no sign of life" } },
     ];
   }
@@ -356,6 +368,6 @@ export class Room<C> {
   }
 }
 
-function relay<C>(to: C, from: string, data: unknown): Outbound<C> {
+function relay<C>(to: C, from: string, data: string): Outbound<C> {
   return { to, event: { type: "relay", from, data } };
 }

@@ -17,7 +17,7 @@ describe("join token subject", () => {
     const first = memoryHost();
     const socket = first.connect("m", { subject: "mallory", address: "10.0.0.9" });
     const woken = memoryHost();
-    woken.pipeline.restore(socket, socket.saved);
+    woken.front.restore(socket, socket.saved);
     woken.send(socket, { type: "register", peer_id: "alice" });
     expect(socket.last()).toMatchObject({ type: "error", code: "forbidden" });
   });
@@ -25,12 +25,12 @@ describe("join token subject", () => {
 
 describe("connections per address", () => {
   it("refuses the connection past MAX_CONNECTIONS_PER_IP with 429, and counts addresses apart", () => {
-    const { connect, pipeline } = memoryHost({ limits: { maxConnectionsPerIp: 2 } });
+    const { connect, front } = memoryHost({ limits: { maxConnectionsPerIp: 2 } });
     const [a, b] = [connect("a", { address: "10.0.0.1" }), connect("b", { address: "10.0.0.1" })];
     const third = connect("c", { address: "10.0.0.1" });
     expect(third.last()).toEqual({ type: "http", status: 429, code: "too_many_connections" });
     expect(connect("d", { address: "10.0.0.2" }).closedWith).toBeUndefined();
-    pipeline.closed(a, 1000);
+    front.closed(a, 1000);
     expect(connect("e", { address: "10.0.0.1" }).closedWith).toBeUndefined();
     expect(b.closedWith).toBeUndefined();
   });
@@ -47,7 +47,7 @@ describe("presence churn", () => {
   // 35,000 events/s to 500 watchers. Its leaves are now charged for their fan-out and their joins', per address.
   it("bounds the presence events one address's join/leave loop sends to watchers", () => {
     const limits = { presenceFanoutPerSecond: 5_000, presenceFanoutBurst: 50_000 };
-    const { connect, send, pipeline, tick } = memoryHost({ limits });
+    const { connect, send, front, tick } = memoryHost({ limits });
     const watchers = Array.from({ length: 500 }, (_, i) => {
       const w = connect(`w${i}`, { address: `10.1.${i >> 8}.${i & 255}` });
       send(w, { type: "register", peer_id: `w${i}`, presence: true });
@@ -61,7 +61,7 @@ describe("presence churn", () => {
         const churner = connect("churn", { address: "192.0.2.66" });
         send(churner, { type: "register", peer_id: "churner", presence: true });
         if (churner.last()?.code === "rate_limited") refused++;
-        pipeline.closed(churner, 1000);
+        front.closed(churner, 1000);
         tick(1_000 / 35);
       }
     }
@@ -85,14 +85,14 @@ describe("presence churn", () => {
 
 describe("a room that empties", () => {
   it("says so once nothing is left, not while an id is held, and then starts its revision again", () => {
-    const { register, pipeline, emptied, tick } = memoryHost({ limits: { resumeGraceMs: 1_000 } });
+    const { register, front, emptied, tick } = memoryHost({ limits: { resumeGraceMs: 1_000 } });
     const alice = register("alice");
     const bob = register("bob", { presence: true });
-    pipeline.closed(alice, 1006); // dropped: its id is held
-    pipeline.closed(bob, 1000);
+    front.closed(alice, 1006); // dropped: its id is held
+    front.closed(bob, 1000);
     expect(emptied.count).toBe(0);
     tick(1_001);
-    pipeline.alarm();
+    front.alarm();
     expect(emptied.count).toBe(1);
     expect(register("carol").last()).toMatchObject({ type: "registered", rev: 1 });
   });
@@ -109,30 +109,31 @@ describe("logs", () => {
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => lines.push(args.map(String).join(" ")));
     }
     const sdp = "v=0 c=IN IP4 203.0.113.77 a=fingerprint:sha-256 SECRET";
-    const { register, send, pipeline, tick } = memoryHost({
-      limits: { ratePerSecond: 1, rateBurst: 3, abuseAfterMs: 1_000, outboundBurstBytes: 200 },
+    const { register, send, front, tick } = memoryHost({
+      limits: { ratePerSecond: 1, rateBurst: 3, abuseAfterMs: 1_000, outboundBurstBytes: 2_000 },
     });
     const alice = register("alice");
     const bob = register("bob");
     send(alice, { type: "relay", to: "nobody", data: { sdp } });
-    send(alice, { type: "relay", to: "bob", data: { sdp: sdp.repeat(10) } }); // past bob's outbound budget
-    pipeline.closed(bob, 1006);
+    send(alice, { type: "relay", to: "bob", data: { sdp: sdp.repeat(40) } }); // past bob's outbound budget: refused
+    front.closed(bob, 1006);
     for (let i = 0; i < 5; i++) send(alice, { type: "relay", to: "bob", data: { sdp } });
     tick(1_000);
     for (let i = 0; i < 3; i++) send(alice, { type: "relay", to: "bob", data: { sdp } }); // closed for abuse
     const events = lines.map((line) => JSON.parse(line).event);
-    expect(events).toEqual(expect.arrayContaining(["outbound_budget_exceeded", "socket_dropped", "rate_abuse_closed"]));
+    expect(events).toEqual(expect.arrayContaining(["socket_dropped", "rate_abuse_closed"]));
+    expect(alice.sent.map((m) => m.code)).toEqual(expect.arrayContaining(["unknown_peer", "target_busy"]));
     expect(lines.filter((line) => line.includes("203.0.113.77") || line.includes("SECRET"))).toEqual([]);
   });
 });
 
 describe("stats", () => {
   it("counts what came in and went out since the room woke, and what that bills", () => {
-    const { register, send, pipeline } = memoryHost();
+    const { register, send, front } = memoryHost();
     const alice = register("alice");
     register("bob");
     for (let i = 0; i < 38; i++) send(alice, { type: "relay", to: "bob", data: i });
-    expect(pipeline.stats()).toMatchObject({
+    expect(front.stats()).toMatchObject({
       peers: 2,
       connections: 2,
       reservations: 0,

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "forbidden",
   "mailbox_full",
   "undeliverable",
+  "target_busy",
   "internal_error",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

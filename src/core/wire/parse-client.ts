@@ -98,6 +98,68 @@ export function peekRequestId(frame: string | ArrayBuffer): string | undefined {
   return id.length > 0 && !id.includes("\\") ? id : undefined;
 }
 
+/** A relay read in its canonical shape: its target, request id, and its data as the JSON text it came as. */
+export interface CanonicalRelay {
+  to: string;
+  /** The relayed value's JSON text, exactly as the client wrote it. */
+  data: string;
+  requestId: string | undefined;
+}
+
+const RELAY_PREFIX = '{"type":"relay","to":"';
+const REQUEST_ID_KEY = ',"request_id":"';
+const DATA_KEY = ',"data":';
+
+/**
+ * The relay hot path: a frame written `{"type":"relay","to":"<id>","data":<json>}` (the way the SDK and most clients
+ * write one), optionally with `"request_id":"<id>"` just before or just after `data`, is read without parsing it
+ * whole: only the data is parsed (it must be JSON, nested no deeper than the limit), and its text travels on as it
+ * came, so the server never serializes it again. Undefined for any other shape or anything wrong, which
+ * `parseClientMessage` then reads and words. A JSON text splits one way only, so when the data between the fixed
+ * parts parses, the frame is exactly this object.
+ */
+export function readCanonicalRelay(frame: string | ArrayBuffer, limits: ParseLimits): CanonicalRelay | undefined {
+  if (typeof frame !== "string" || !frame.startsWith(RELAY_PREFIX)) return undefined;
+  if (utf8Length(frame, limits.maxMessageBytes) > limits.maxMessageBytes) return undefined;
+  const toEnd = frame.indexOf('"', RELAY_PREFIX.length);
+  const to = frame.slice(RELAY_PREFIX.length, toEnd);
+  if (toEnd < 0 || !isValidPeerId(to)) return undefined;
+  let at = toEnd + 1;
+  let requestId: string | undefined;
+  if (frame.startsWith(REQUEST_ID_KEY, at)) {
+    const end = frame.indexOf('"', at + REQUEST_ID_KEY.length);
+    requestId = plainRequestId(frame, at + REQUEST_ID_KEY.length, end);
+    if (requestId === undefined) return undefined;
+    at = end + 1;
+  }
+  if (!frame.startsWith(DATA_KEY, at) || frame.charCodeAt(frame.length - 1) !== 125 /* } */) return undefined;
+  const start = at + DATA_KEY.length;
+  let end = frame.length - 1;
+  if (requestId === undefined && frame.charCodeAt(end - 1) === 34 /* " */) {
+    const key = frame.lastIndexOf(REQUEST_ID_KEY);
+    if (key > start) {
+      requestId = plainRequestId(frame, key + REQUEST_ID_KEY.length, end - 1);
+      if (requestId !== undefined) end = key;
+    }
+  }
+  const data = frame.slice(start, end);
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (nestsDeeperThan(value, limits.maxJsonDepth, 2)) return undefined;
+  return { to, data, requestId };
+}
+
+/** The request id between `start` and `end`, if it is one that needs no unescaping; else undefined. */
+function plainRequestId(frame: string, start: number, end: number): string | undefined {
+  if (end < 0) return undefined;
+  const id = frame.slice(start, end);
+  return isValidRequestId(id) && !id.includes("\\") && !id.includes('"') ? id : undefined;
+}
+
 // No closures here: capturing the request id in per-message closures doubled the parser's cost.
 function parseFields(fields: Record<string, unknown>): ParseResult {
   const type = fields.type;

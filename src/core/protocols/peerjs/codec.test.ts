@@ -1,22 +1,13 @@
 /** PeerJS's protocol over the room, through an in-memory host: what the original server does, and what it lacks. */
 import { describe, expect, it } from "vitest";
 import { memoryHost } from "../../../../test/helpers/memory-host.js";
-import { PEERJS_EXPIRE_MS, peerjsCodec, toRoomId } from "./codec.js";
+import { PEERJS_EXPIRE_MS, peerjsCodec } from "./codec.js";
 
 function setup() {
   const host = memoryHost({ codec: peerjsCodec, limits: { resumeGraceMs: 1_000 } });
   /** Connects as PeerJS does: the id and token in the URL, registered on connect. */
-  const connect = (id: string, token = `${id}-token`) => {
-    const c = host.connect(id);
-    host.pipeline.command(c, {
-      type: "register",
-      peerId: toRoomId(id),
-      presence: false,
-      resumeToken: token,
-      ownToken: token,
-    });
-    return c;
-  };
+  const connect = (id: string, token = `${id}-token`) =>
+    host.connect(id, {}, new URLSearchParams({ id, token }).toString());
   return { ...host, connect };
 }
 
@@ -53,18 +44,18 @@ describe("PeerJS over the room", () => {
   });
 
   it("answers EXPIRE when the peer does not come in time, as the original does after 5 s", () => {
-    const { connect, send, tick, pipeline } = setup();
+    const { connect, send, tick, front } = setup();
     const alice = connect("alice");
     send(alice, { type: "CANDIDATE", dst: "ghost", payload: { candidate: "c" } });
     tick(PEERJS_EXPIRE_MS);
-    pipeline.alarm();
+    front.alarm();
     expect(alice.last()).toEqual({ type: "EXPIRE", src: "ghost" });
   });
 
   it("stays silent where the original does: a bad frame, a heartbeat, a LEAVE to nobody", () => {
-    const { connect, send, pipeline } = setup();
+    const { connect, send, front } = setup();
     const alice = connect("alice");
-    pipeline.message(alice, "{oops");
+    front.message(alice, "{oops");
     send(alice, { type: "HEARTBEAT" });
     send(alice, { type: "LEAVE", dst: "nobody" });
     send(alice, { type: "LEAVE" });

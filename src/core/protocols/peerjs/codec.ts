@@ -9,10 +9,10 @@
  */
 
 import { MAX_PEER_ID_LENGTH } from "../../config/limits.js";
+import type { Refusal } from "../../connection/admission.js";
 import type { Codec, Decoded } from "../../room/codec.js";
 import type { RoomCommand, RoomEvent } from "../../room/events.js";
 import { roomError } from "../../room/events.js";
-import type { Refusal } from "../../room/pipeline.js";
 import { FrameProblem, nestsDeeperThan, readJsonObject } from "../../wire/parse-client.js";
 
 /** What the runtime answers PeerJS's heartbeat with (PeerJS ignores a message it does not know). */
@@ -51,14 +51,10 @@ export function fromRoomId(roomId: string): string {
   return roomId.replaceAll(":", " ");
 }
 
-/** What a relay carries through the room: the PeerJS message without its `src`. */
-interface PeerjsData {
-  type: string;
-  dst: string;
-  payload?: unknown;
-}
-
 export const peerjsCodec: Codec = {
+  name: "peerjs",
+  // PeerJS sends {"type":"HEARTBEAT"} every 5 s: its silence means a client gone.
+  heartbeats: true,
   decode(frame, limits): Decoded {
     const fields = readJsonObject(frame, limits.maxMessageBytes);
     if (fields instanceof FrameProblem) return fail(fields.code, fields.message);
@@ -69,7 +65,8 @@ export const peerjsCodec: Codec = {
     if (dst === undefined && type === "LEAVE") return { ok: true, command: { type: "ping" } };
     if (!isPeerjsId(dst)) return fail("invalid_peer_id", "dst is not a PeerJS id");
     if (nestsDeeperThan(payload, limits.maxJsonDepth, 2)) return fail("invalid_message", "payload nests too deep");
-    const data: PeerjsData = { type, dst, payload };
+    // What travels through the room: the PeerJS message without its `src`, as JSON text.
+    const data = JSON.stringify({ type, dst, payload });
     return {
       ok: true,
       command: {
@@ -84,6 +81,9 @@ export const peerjsCodec: Codec = {
   encode(event): string | undefined {
     return encodePeerjs(event);
   },
+  connect(query) {
+    return peerjsConnection(query.get("id"), query.get("token"));
+  },
 };
 
 function encodePeerjs(event: Exclude<RoomEvent, { type: "disconnect" }>): string | undefined {
@@ -91,10 +91,9 @@ function encodePeerjs(event: Exclude<RoomEvent, { type: "disconnect" }>): string
     case "registered":
       // A takeover by the same id and token is answered OPEN too (the original re-attached in silence).
       return '{"type":"OPEN"}';
-    case "relay": {
-      const { type, dst, payload } = event.data as PeerjsData;
-      return JSON.stringify({ type, src: fromRoomId(event.from), dst, payload });
-    }
+    case "relay":
+      // The relayed text is `{"type":...,"dst":...,"payload":...}`: the server's `src` goes in front of it.
+      return `{"src":${JSON.stringify(fromRoomId(event.from))},${event.data.slice(1)}`;
     case "error":
       switch (event.code) {
         case "peer_id_taken":

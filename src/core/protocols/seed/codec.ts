@@ -1,11 +1,17 @@
 /** The seed's JSON protocol (docs/protocol.md) <-> room commands and events. */
 import type { Codec, Decoded } from "../../room/codec.js";
 import { assertNever, type RoomCommand, type RoomEvent, roomError } from "../../room/events.js";
-import { peekRequestId } from "../../wire/parse-client.js";
+import { peekRequestId, readCanonicalRelay } from "../../wire/parse-client.js";
 import { type ClientMessage, parseClientMessage, type ServerMessage } from "../../wire/protocol.js";
 
 export const seedCodec: Codec = {
+  name: "seed",
+  // The seed protocol has no ping of its own: a client that never sends one may wait silently for hours.
+  heartbeats: false,
   decode(frame, limits): Decoded {
+    const relay = readCanonicalRelay(frame, limits);
+    if (relay)
+      return { ok: true, command: { type: "relay", to: relay.to, data: relay.data, requestId: relay.requestId } };
     const parsed = parseClientMessage(frame, limits);
     if (!parsed.ok) {
       const { code, error, request_id: requestId } = parsed.error;
@@ -15,6 +21,11 @@ export const seedCodec: Codec = {
   },
   peekRequestId,
   encode(event): string {
+    // A relay is spliced together around its data's text, as it came: the hot path serializes nothing again.
+    if (event.type === "relay") {
+      const head = `{"type":"relay","from":"${event.from}","data":${event.data}`;
+      return event.seq === undefined ? `${head}}` : `${head},"seq":${event.seq}}`;
+    }
     return JSON.stringify(toServerMessage(event));
   },
 };
@@ -27,7 +38,7 @@ function toCommand(message: ClientMessage): RoomCommand {
       return { type: "register", peerId, presence, resumeToken, lastSeq, requestId };
     }
     case "relay":
-      return { type: "relay", to: message.to, data: message.data, requestId };
+      return { type: "relay", to: message.to, data: JSON.stringify(message.data), requestId };
     case "list_peers":
       return { type: "list_peers", limit: message.limit, after: message.after, requestId };
     case "ping":
@@ -37,7 +48,7 @@ function toCommand(message: ClientMessage): RoomCommand {
   }
 }
 
-export function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" }>): ServerMessage {
+function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" | "relay" }>): ServerMessage {
   switch (event.type) {
     case "registered": {
       const { peerId, peers, rev, resumeToken, resumed } = event;
@@ -50,11 +61,6 @@ export function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" }
       if (event.next !== undefined) message.next = event.next;
       return withRequestId(message, event);
     }
-    case "relay":
-      // Two literal shapes rather than a property added later: this is the hot path.
-      return event.seq === undefined
-        ? { type: "relay", from: event.from, data: event.data }
-        : { type: "relay", from: event.from, data: event.data, seq: event.seq };
     case "peer_joined":
     case "peer_left":
       return { type: event.type, peer_id: event.peerId, rev: event.rev };

@@ -3,7 +3,7 @@
  * <-> swarm commands and events. `info_hash`, `peer_id`, `to_peer_id` are 20-character binary strings: JSON keeps
  * them exactly (every character below 256 survives a parse and a stringify), so they are used as they came.
  */
-import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../../broadcast/broadcast-pipeline.js";
+import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../../broadcast/broadcast-service.js";
 import {
   ANNOUNCE_INTERVAL_SECONDS,
   type Offer,
@@ -115,6 +115,8 @@ export function webtorrentProtocol<C>(): BroadcastProtocol<C, SwarmCommand, Swar
   const room = new SwarmRoom<C>();
   return {
     name: "webtorrent",
+    // A tracker's clients re-announce now and then, but do not ping.
+    heartbeats: false,
     decode: decodeWebtorrent,
     encode: encodeWebtorrent,
     error: (code, message) => swarmFailure(code, message),

@@ -7,7 +7,7 @@
  * Where the original crashes or stays silent (a frame that is not JSON, say), this answers
  * `{"type":"error","code":...,"error":...}`, which y-webrtc's client ignores like any type it does not know.
  */
-import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../../broadcast/broadcast-pipeline.js";
+import { type BroadcastProtocol, FANOUT_PER_TOKEN } from "../../broadcast/broadcast-service.js";
 import {
   MAX_TOPIC_LENGTH,
   type TopicCommand,
@@ -85,6 +85,8 @@ export function yWebrtcProtocol<C>(): BroadcastProtocol<C, TopicCommand, TopicEv
   const room = new TopicRoom<C>();
   return {
     name: "y-webrtc",
+    // y-webrtc pings every 15 s: its silence means a client gone.
+    heartbeats: true,
     decode: decodeYWebrtc,
     encode: encodeYWebrtc,
     error: (code, message) => topicError(code, message),
