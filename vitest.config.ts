@@ -49,7 +49,7 @@ export default defineConfig({
         TURN_SECRET: "a-turn-secret",
         TURN_URLS: "turn:turn.example.com:3478,turns:turn.example.com:5349",
         TURN_TTL: "3600",
-        ADMIN_TOKEN: "an-admin-token",
+        ADMIN_TOKEN: "an-admin-token-of-at-least-32-characters",
         MAX_CONNECTIONS_PER_IP: "3",
         NEW_CONNECTIONS_PER_IP_PER_MINUTE: "20",
       }),

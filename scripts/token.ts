@@ -4,13 +4,14 @@
  *   npm run token -- --sub alice --room demo --ttl 3600
  *
  * Prints the token, and on stderr a demo link that uses it. `--room` takes a name, names separated by commas, or
- * `*`; `--vars <file>` reads another file. In production, mint tokens in your own backend (README: "Going to
+ * `*`; `--endpoint` the endpoints it opens (`seed`, the default, `y-webrtc`, `peerjs`, `webtorrent`, a list, or `*`);
+ * `--vars <file>` reads another file. In production, mint tokens in your own backend (README: "Going to
  * production").
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
-import { MIN_AUTH_SECRET_LENGTH } from "../src/core/config/config.js";
+import { ENDPOINTS, MIN_AUTH_SECRET_LENGTH } from "../src/core/config/config.js";
 import { isValidPeerId, isValidRoomName } from "../src/core/wire/protocol.js";
 
 function fail(message: string): never {
@@ -34,6 +35,7 @@ const { values } = parseArgs({
   options: {
     sub: { type: "string" },
     room: { type: "string", default: "*" },
+    endpoint: { type: "string" },
     ttl: { type: "string", default: "3600" },
     vars: { type: "string", default: ".dev.vars" },
   },
@@ -54,7 +56,13 @@ if (values.sub !== undefined && !isValidPeerId(values.sub)) fail(`--sub must be 
 const rooms = values.room === "*" ? "*" : values.room.split(",").map((r) => r.trim());
 if (rooms !== "*" && !rooms.every(isValidRoomName)) fail(`--room must be room names or *, got ${values.room}`);
 
-const jwt = new SignJWT({ room: Array.isArray(rooms) && rooms.length === 1 ? rooms[0] : rooms })
+const endpoints = values.endpoint === undefined ? undefined : values.endpoint.split(",").map((e) => e.trim());
+if (endpoints && !endpoints.every((e) => e === "*" || (ENDPOINTS as readonly string[]).includes(e))) {
+  fail(`--endpoint must name some of ${ENDPOINTS.join(", ")}, or *, got ${values.endpoint}`);
+}
+const claims: Record<string, unknown> = { room: Array.isArray(rooms) && rooms.length === 1 ? rooms[0] : rooms };
+if (endpoints) claims.endpoint = endpoints.length === 1 ? endpoints[0] : endpoints;
+const jwt = new SignJWT(claims)
   .setProtectedHeader({ alg: "HS256" })
   .setIssuedAt()
   .setExpirationTime(Math.floor(Date.now() / 1000) + ttl);

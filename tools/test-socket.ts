@@ -13,6 +13,8 @@ export interface SocketDriver {
   close(code?: number, reason?: string): void;
   /** Ends the connection without a Close frame, as a dropped network does (the server sees 1006). */
   terminate?(): void;
+  /** Sends a WebSocket protocol ping (answered by the runtime; the object never sees it). */
+  ping?(): void;
 }
 
 export interface TestSocketOptions<M> {
@@ -117,6 +119,11 @@ export class TestSocket<M = ServerMessage> {
   drop(): void {
     if (this.driver.terminate) this.driver.terminate();
     else this.driver.close(4000, "dropped");
+  }
+
+  /** Sends a WebSocket protocol ping, where the driver can. */
+  protocolPing(): void {
+    this.driver.ping?.();
   }
 
   /** Sends a Close frame without a status code, as `ws.close()` with no arguments does. */

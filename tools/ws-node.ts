@@ -12,6 +12,7 @@ export async function connectWs<M = import("../src/core/wire/protocol.js").Serve
       send: (frame) => ws.send(frame),
       close: (code, reason) => ws.close(code, reason),
       terminate: () => ws.terminate(),
+      ping: () => ws.ping(),
     },
     options,
   );

@@ -24,6 +24,9 @@ const signal :Workerd.Worker = (
     (name = "PeerjsRooms", durableObjectNamespace = "PeerjsRooms"),
     (name = "Trackers", durableObjectNamespace = "Trackers"),
     (name = "ASSETS", service = "assets"),
+    # This is the self-hosted server: a client's address is its TCP peer's (or CLIENT_ADDRESS_HEADER's), never a
+    # CF-Connecting-IP it sent itself.
+    (name = "SIGNAL_RUNTIME", text = "workerd"),
     # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
     # same name; an unset variable binds null, which means the default.
     (name = "MAX_MESSAGE_BYTES", fromEnvironment = "MAX_MESSAGE_BYTES"),
@@ -56,7 +59,10 @@ const signal :Workerd.Worker = (
     (name = "TURN_TTL", fromEnvironment = "TURN_TTL"),
     (name = "TURN_KEY_ID", fromEnvironment = "TURN_KEY_ID"),
     (name = "TURN_KEY_API_TOKEN", fromEnvironment = "TURN_KEY_API_TOKEN"),
+    (name = "TURN_ALLOW_OPEN", fromEnvironment = "TURN_ALLOW_OPEN"),
     (name = "NEW_CONNECTIONS_PER_IP_PER_MINUTE", fromEnvironment = "NEW_CONNECTIONS_PER_IP_PER_MINUTE"),
+    (name = "ICE_SERVERS_PER_IP_PER_MINUTE", fromEnvironment = "ICE_SERVERS_PER_IP_PER_MINUTE"),
+    (name = "CLIENT_ADDRESS_HEADER", fromEnvironment = "CLIENT_ADDRESS_HEADER"),
     (name = "ADMIN_TOKEN", fromEnvironment = "ADMIN_TOKEN"),
     (name = "ENDPOINTS", fromEnvironment = "ENDPOINTS"),
     (name = "PEERJS_ALLOW_DISCOVERY", fromEnvironment = "PEERJS_ALLOW_DISCOVERY"),

@@ -51,6 +51,7 @@ class FakePeerConnection {
 
 const signaling = {
   url: "wss://signal.example/rooms/r",
+  room: "r",
   peerId: "alice",
   joinToken: async () => "the-token",
   relay: () => {},
@@ -79,7 +80,7 @@ describe("PeerSession ICE servers", () => {
       RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
     });
     await session.connection();
-    expect(fetchMock).toHaveBeenCalledWith("https://signal.example/ice-servers", {
+    expect(fetchMock).toHaveBeenCalledWith("https://signal.example/ice-servers?room=r", {
       headers: { Authorization: "Bearer the-token" },
     });
     expect(FakePeerConnection.last?.configuration.iceServers?.[0]).toMatchObject({ username: "u1" });
@@ -91,6 +92,20 @@ describe("PeerSession ICE servers", () => {
     session.close();
     await vi.advanceTimersByTimeAsync(200_000);
     expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
+  // The server answers one address only so many times a minute: a page with many sessions asks once.
+  it("asks once for the sessions of one client while the answer is fresh", async () => {
+    const fetchMock = vi.fn(async () => Response.json({ iceServers: [{ urls: "stun:s.example" }], ttl: 3_600 }));
+    vi.stubGlobal("fetch", fetchMock);
+    const options = { RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection };
+    const sessions = ["bob", "carol", "dave"].map(
+      (remotePeerId) =>
+        new PeerSession({ signaling: { ...signaling, room: "cached" } as never, remotePeerId, ...options }),
+    );
+    await Promise.all(sessions.map((s) => s.connection()));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    for (const s of sessions) s.close();
   });
 
   it("uses the ICE servers it is given, fetching nothing", async () => {

@@ -273,7 +273,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   #fetchIceServers(options: PeerSessionOptions): Promise<IceServersAnswer> {
-    const url = options.iceServersUrl ?? iceServersUrlOf(this.#signaling.url);
+    const url = options.iceServersUrl ?? iceServersUrlOf(this.#signaling.url, this.#signaling.room);
     return fetchIceServers(url, () => this.#signaling.joinToken());
   }
 

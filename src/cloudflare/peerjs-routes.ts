@@ -1,7 +1,6 @@
 /** PeerJS's routes: its WebSocket, a fresh id, and the peer list. */
-import { roomAllowed } from "../core/auth/join-claims.js";
 import { isValidRoomName } from "../core/wire/protocol.js";
-import { authorize, connect, refusal } from "./connect.js";
+import { authorize, connect, refusal, ungrantedBy } from "./connect.js";
 import { endpointDisabled, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
 
 /**
@@ -20,9 +19,7 @@ export async function peerjs(context: RouteContext): Promise<Response> {
   const [first = "", second] = segments;
   if (first === "peerjs" && second === undefined) {
     const key = context.url.searchParams.get("key") ?? "";
-    return connect(context, "peerjs", key, (env) => env.PeerjsRooms.get(env.PeerjsRooms.idFromName(key)), {
-      keepQueryToken: true,
-    });
+    return connect(context, "peerjs", key, { keepQueryToken: true });
   }
   if (!context.config.endpoints.has("peerjs")) return endpointDisabled("peerjs");
   if (context.request.method !== "GET" || segments.length !== 2 || !isValidRoomName(safeDecode(first))) {
@@ -31,9 +28,8 @@ export async function peerjs(context: RouteContext): Promise<Response> {
   const verdict = await authorize(context);
   if (verdict && !verdict.ok) return refusal(context, verdict);
   const key = safeDecode(first);
-  if (verdict?.ok && !roomAllowed(verdict.claims.room, key)) {
-    return jsonError(403, "forbidden", `the token does not grant the key ${key}`);
-  }
+  const ungranted = verdict?.ok ? ungrantedBy(verdict, "peerjs", key) : undefined;
+  if (ungranted) return jsonError(403, "forbidden", ungranted);
   if (second === "id") {
     // The original answers a fresh random id as text; a token's sub is the id its holder must use.
     const id = verdict?.ok && verdict.claims.sub !== undefined ? verdict.claims.sub : crypto.randomUUID();

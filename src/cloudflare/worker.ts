@@ -1,36 +1,48 @@
 /**
  * The Worker: routes each request, does every check that needs no room state before waking a Durable Object, and
- * forwards WebSocket upgrades to the room's object (one per room name, so rooms spread across Cloudflare).
+ * forwards WebSocket upgrades to the object of their room (one per name, so rooms spread across Cloudflare).
  */
-import { type Config, ConfigError, readConfig } from "../core/config/config.js";
+import { type Config, ConfigError, type Endpoint, readConfig } from "../core/config/config.js";
 import { describeError, logEvent } from "../core/log.js";
-import { DEFAULT_ROOM, isValidRoomName } from "../core/wire/protocol.js";
-import { authorize, connect, refusal } from "./connect.js";
-import { invalidRoom, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
-import { iceServersFor } from "./ice-servers.js";
+import { DEFAULT_ROOM } from "../core/wire/protocol.js";
+import { roomStats, shutdown } from "./admin.js";
+import { connect } from "./connect.js";
+import { jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
+import { iceServers } from "./ice-servers.js";
 import { peerjs } from "./peerjs-routes.js";
 
 export { PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
 
+type Route = { match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response };
+
+/**
+ * An endpoint served under `base`: `base/<name>` joins the room or namespace named, and `base` alone the one named
+ * `default` when `bare` (the seed protocol's is `/`, and `/rooms` lists nothing). Every endpoint is the same join
+ * (connect.ts) over its own object class.
+ */
+function endpointRoute(endpoint: Endpoint, base: string, bare: boolean): Route {
+  return {
+    match: (c) => (bare && c.pathname === base) || c.pathname.startsWith(`${base}/`),
+    handle: (c) =>
+      connect(c, endpoint, c.pathname === base ? DEFAULT_ROOM : safeDecode(c.pathname.slice(base.length + 1))),
+  };
+}
+
 /** The first route whose `match` holds answers; anything else is a static asset or a JSON 404. */
-const ROUTES: Array<{ match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response }> = [
+const ROUTES: Route[] = [
   { match: (c) => c.request.method === "OPTIONS" && !c.upgrade, handle: preflight },
   { match: (c) => c.pathname === "/health", handle: health },
   { match: (c) => c.pathname === "/ice-servers", handle: iceServers },
   { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
-  { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => joinRoom(c, DEFAULT_ROOM) },
-  { match: (c) => c.pathname.startsWith("/rooms/"), handle: (c) => joinRoom(c, safeDecode(c.pathname.slice(7))) },
-  { match: (c) => c.pathname === "/y-webrtc", handle: (c) => joinTopics(c, DEFAULT_ROOM) },
-  {
-    match: (c) => c.pathname.startsWith("/y-webrtc/"),
-    handle: (c) => joinTopics(c, safeDecode(c.pathname.slice("/y-webrtc/".length))),
-  },
+  { match: (c) => c.pathname === "/admin/shutdown", handle: shutdown },
+  // The seed protocol: `/` (the room `default`, for a WebSocket; the demo page otherwise) and `/rooms/<name>`.
+  { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => connect(c, "seed", DEFAULT_ROOM) },
+  endpointRoute("seed", "/rooms", false),
+  // y-webrtc: `signaling: ["wss://<host>/y-webrtc/<namespace>"]`; a join token comes as `?token=`.
+  endpointRoute("y-webrtc", "/y-webrtc", true),
+  // WebSocket trackers (WebTorrent, Trystero's torrent strategy): `wss://<host>/announce/<namespace>`.
+  endpointRoute("webtorrent", "/announce", true),
   { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs },
-  { match: (c) => c.pathname === "/announce", handle: (c) => joinTracker(c, DEFAULT_ROOM) },
-  {
-    match: (c) => c.pathname.startsWith("/announce/"),
-    handle: (c) => joinTracker(c, safeDecode(c.pathname.slice("/announce/".length))),
-  },
 ];
 
 export default {
@@ -101,60 +113,6 @@ function preflight(): Response {
 
 function health({ config }: RouteContext): Response {
   return Response.json({ ok: true, service: "webrtc-signal", limits: config.limits }, { headers: NO_STORE });
-}
-
-/** STUN, and TURN credentials for this caller when TURN is configured; behind the same token check as joining. */
-async function iceServers(context: RouteContext): Promise<Response> {
-  const verdict = await authorize(context);
-  if (verdict && !verdict.ok) return refusal(context, verdict);
-  const subject = verdict?.ok ? verdict.claims.sub : undefined;
-  return Response.json(await iceServersFor(context.config, subject), { headers: NO_STORE });
-}
-
-/** Admin: what one room holds and has done since it woke. Exists only when `ADMIN_TOKEN` is set. */
-async function roomStats({ request, env, config, pathname }: RouteContext): Promise<Response> {
-  if (config.adminToken === undefined) return notFound(pathname);
-  const given =
-    request.headers
-      .get("Authorization")
-      ?.match(/^Bearer\s+(.+)$/i)?.[1]
-      ?.trim() ?? "";
-  if (!(await sameSecret(given, config.adminToken))) {
-    return jsonError(401, "unauthorized", "this route needs Authorization: Bearer <ADMIN_TOKEN>");
-  }
-  const room = safeDecode(pathname.slice("/rooms/".length, -"/stats".length));
-  if (!isValidRoomName(room)) return invalidRoom();
-  const stats = await env.Peers.get(env.Peers.idFromName(room)).stats();
-  return Response.json({ room, ...stats }, { headers: NO_STORE });
-}
-
-async function joinRoom(context: RouteContext, room: string): Promise<Response> {
-  return connect(context, "seed", room, (env) => env.Peers.get(env.Peers.idFromName(room)));
-}
-
-/**
- * y-webrtc: `signaling: ["wss://<host>/y-webrtc/<namespace>"]`. One object per namespace holds all its topics; a
- * join token's `room` claim names the namespace, and comes as `?token=` (y-webrtc opens the URL as given).
- */
-async function joinTopics(context: RouteContext, namespace: string): Promise<Response> {
-  return connect(context, "y-webrtc", namespace, (env) => env.Topics.get(env.Topics.idFromName(namespace)));
-}
-
-/**
- * WebSocket BitTorrent trackers, for WebTorrent and Trystero's torrent strategy: `wss://<host>/announce` (namespace
- * `default`) or `/announce/<namespace>`. A join token comes as `?token=`; its `room` claim names the namespace.
- */
-async function joinTracker(context: RouteContext, namespace: string): Promise<Response> {
-  return connect(context, "webtorrent", namespace, (env) => env.Trackers.get(env.Trackers.idFromName(namespace)));
-}
-
-/** Compared by their digests, so that the time taken says nothing about how much of a guess was right. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all(
-    [given, expected].map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))),
-  );
-  return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
 }
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */

@@ -18,12 +18,14 @@ afterEach(() => {
 });
 afterAll(() => worker.dispose());
 
-/** Sockets the clients opened, newest last, so a test can cut one the way a network would. */
+/** Sockets the clients opened, newest last, so a test can cut one the way a network would; and how each failed. */
 const sockets: WebSocket[] = [];
+const failures: string[] = [];
 class RecordingWebSocket extends WebSocket {
   constructor(url: string, protocols?: string | string[]) {
     super(url, protocols);
     sockets.push(this);
+    this.on("error", (error) => failures.push(error.message));
   }
 }
 
@@ -301,10 +303,14 @@ describe("SignalingClient with join tokens", () => {
     expect(attempts).toBe(3);
   });
 
-  it("cannot get in without a token", async () => {
+  // Regression: this passed with the server down too, since it only checked that the client was not open.
+  it("cannot get in without a token: the server refuses each attempt with 401", async () => {
+    const before = failures.length;
     const carol = client("carol", freshRoom(), { url: guarded.url, connectTimeoutMs: 300 });
     void carol.connect().catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vi.waitFor(() => expect(failures.slice(before)).toContain("Unexpected server response: 401"), {
+      timeout: 5_000,
+    });
     expect(carol.state).not.toBe("open");
   });
 });

@@ -55,7 +55,9 @@ describe("relays to a connection, sent faster than it is meant to take", () => {
     // Past its byte rate the attacker is refused (rate_limited), and past what the victim is meant to take
     // (target_busy); whatever was not refused reached the victim.
     const refusals = attacker.received.filter((m) => m.type === "error");
-    expect(new Set(refusals.map((m) => m.type === "error" && m.code))).toEqual(new Set(["rate_limited", "target_busy"]));
+    expect(new Set(refusals.map((m) => m.type === "error" && m.code))).toEqual(
+      new Set(["rate_limited", "target_busy"]),
+    );
     await expect.poll(() => received, { timeout: 10_000 }).toBe(360 - refusals.length);
   }, 40_000);
 

@@ -29,6 +29,16 @@ describe("npm run token", () => {
     expect(stderr).toContain("#room=demo&join=1&token=");
   });
 
+  it("names the endpoints the token opens when asked, and refuses one that does not exist", async () => {
+    const vars = devVars(`AUTH_SECRET="${SECRET}"\n`);
+    const { stdout } = await token("--vars", vars, "--room", "app", "--endpoint", "y-webrtc,webtorrent");
+    const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode(SECRET));
+    expect(payload).toMatchObject({ room: "app", endpoint: ["y-webrtc", "webtorrent"] });
+    await expect(token("--vars", vars, "--endpoint", "irc")).rejects.toMatchObject({
+      stderr: expect.stringContaining("--endpoint must name some of seed, y-webrtc, peerjs, webtorrent"),
+    });
+  });
+
   it("says how to make a secret when there is none", async () => {
     await expect(token("--vars", devVars("# nothing\n"))).rejects.toMatchObject({
       code: 1,

@@ -6,6 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import { importJWK, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/cloudflare/worker.js";
+import type { IceServer } from "../../src/core/config/config.js";
 import keys from "../fixtures/test-signing-key.json";
 import { freshRoom, wsConnect } from "../workerd/ws-connect.js";
 
@@ -19,14 +20,23 @@ const address = () => `10.${(++lastAddress >> 8) & 255}.${lastAddress & 255}.1`;
 interface Mint {
   sub?: string;
   room?: unknown;
+  endpoint?: unknown;
   ttl?: number;
   nbf?: number;
   aud?: string;
   key?: "hs256" | "es256" | "other";
 }
 
-async function mint({ sub, room = "*", ttl = 600, nbf, aud = AUDIENCE, key = "hs256" }: Mint = {}): Promise<string> {
-  const jwt = new SignJWT({ room })
+async function mint({
+  sub,
+  room = "*",
+  endpoint,
+  ttl = 600,
+  nbf,
+  aud = AUDIENCE,
+  key = "hs256",
+}: Mint = {}): Promise<string> {
+  const jwt = new SignJWT(endpoint === undefined ? { room } : { room, endpoint })
     .setIssuedAt()
     .setAudience(aud)
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttl);
@@ -149,10 +159,14 @@ describe("join tokens", () => {
     }
     const expired = await mint({ ttl: -120 });
     const forbidden = await mint({ room: "elsewhere" });
+    const inPath = await mint({ room: "elsewhere", endpoint: "peerjs" });
     await upgrade(`/rooms/lobby?token=${expired}`);
     await upgrade(`/rooms/lobby?token=${forbidden}`);
-    expect(lines.some((line) => line.includes("join_refused"))).toBe(true);
-    for (const token of [expired, forbidden]) {
+    // Regression: a join token carried in PeerJS's path (/peerjs/t/<jwt>/) was written to the log as it was.
+    await upgrade(`/peerjs/t/${inPath}/peerjs?key=app&id=alice&token=own`);
+    expect(lines.filter((line) => line.includes("join_refused")).length).toBe(3);
+    expect(lines.some((line) => line.includes("/peerjs/t/[redacted]/peerjs"))).toBe(true);
+    for (const token of [expired, forbidden, inPath]) {
       expect(lines.filter((line) => line.includes(token.split(".")[2] ?? token))).toEqual([]);
     }
   });
@@ -164,18 +178,37 @@ describe("join tokens on every endpoint", () => {
     for (const path of ["/y-webrtc/app", "/announce/app", `/peerjs/peerjs?${peerjsQuery}`]) {
       await expectRefused(await upgrade(path), 401, "unauthorized");
     }
-    const token = await mint({ room: "app" });
+    const token = await mint({ room: "app", endpoint: "*" });
     accept(await upgrade(`/y-webrtc/app?token=${token}`));
     accept(await upgrade(`/announce/app?token=${token}`));
     // PeerJS's own ?token= is its reconnect secret: the join token travels in the path.
     accept(await upgrade(`/peerjs/t/${token}/peerjs?${peerjsQuery}`));
     await expectRefused(
-      await upgrade(`/peerjs/t/${await mint({ room: "other" })}/peerjs?${peerjsQuery}`),
+      await upgrade(`/peerjs/t/${await mint({ room: "other", endpoint: "peerjs" })}/peerjs?${peerjsQuery}`),
       403,
       "forbidden",
     );
     expect((await fetchWorker(`/peerjs/t/${token}/app/id`)).status).toBe(200);
     expect((await fetchWorker("/peerjs/app/id")).status).toBe(401);
+  });
+
+  // Regression: a token minted for the seed room "app" also opened the y-webrtc and tracker namespaces named "app".
+  it("open only the endpoints a token names; a token without an endpoint claim opens the seed protocol's rooms", async () => {
+    const seedToken = await mint({ room: "app" });
+    accept(await upgrade(`/rooms/app?token=${seedToken}`));
+    for (const path of [`/y-webrtc/app?token=${seedToken}`, `/announce/app?token=${seedToken}`]) {
+      await expectRefused(await upgrade(path), 403, "forbidden", /does not grant the (y-webrtc|webtorrent) endpoint/);
+    }
+    const peerjsQuery = "key=app&id=alice&token=peerjs-own-secret";
+    await expectRefused(await upgrade(`/peerjs/t/${seedToken}/peerjs?${peerjsQuery}`), 403, "forbidden");
+    const yToken = await mint({ room: "app", endpoint: ["y-webrtc"] });
+    accept(await upgrade(`/y-webrtc/app?token=${yToken}`));
+    await expectRefused(await upgrade(`/rooms/app?token=${yToken}`), 403, "forbidden", /seed endpoint/);
+    await expectRefused(
+      await upgrade(`/rooms/app?token=${await mint({ room: "app", endpoint: "irc" })}`),
+      401,
+      "unauthorized",
+    );
   });
 });
 
@@ -184,9 +217,27 @@ describe("GET /ice-servers", () => {
     await expectRefused(await fetchWorker("/ice-servers"), 401, "unauthorized");
   });
 
+  // Regression: a token for any one room got TURN credentials, whatever room they were for.
+  it("answers only for a room the token grants", async () => {
+    const bearer = { Authorization: `Bearer ${await mint({ room: "lobby" })}` };
+    await expectRefused(await fetchWorker("/ice-servers", bearer), 400, "bad_request", /ice-servers\?room=/);
+    await expectRefused(await fetchWorker("/ice-servers?room=vault", bearer), 403, "forbidden");
+    expect((await fetchWorker("/ice-servers?room=lobby", bearer)).status).toBe(200);
+  });
+
+  // Regression: one address took 1,500 credential sets in 5.6 s.
+  it("answers one address at most ICE_SERVERS_PER_IP_PER_MINUTE times a minute", async () => {
+    const from = { "CF-Connecting-IP": "203.0.113.40", Authorization: `Bearer ${await mint()}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await fetchWorker("/ice-servers", from)).status);
+    expect(statuses.slice(0, 60).every((status) => status === 200)).toBe(true);
+    await expectRefused(await fetchWorker("/ice-servers", from), 429, "too_many_requests");
+    expect((await fetchWorker("/ice-servers", { ...from, "CF-Connecting-IP": "203.0.113.41" })).status).toBe(200);
+  });
+
   it("mints TURN REST credentials bound to the token's sub, expiring with TURN_TTL", async () => {
     const response = await fetchWorker("/ice-servers", { Authorization: `Bearer ${await mint({ sub: "alice" })}` });
-    const body = (await response.json()) as { iceServers: RTCIceServer[]; ttl: number };
+    const body = (await response.json()) as { iceServers: IceServer[]; ttl: number };
     expect(body.ttl).toBe(3600);
     const turn = body.iceServers.find((s) => String(s.urls).includes("turn:"));
     expect(turn?.urls).toEqual(["turn:turn.example.com:3478", "turns:turn.example.com:5349"]);
@@ -206,18 +257,32 @@ describe("GET /ice-servers", () => {
 });
 
 describe("GET /rooms/<name>/stats", () => {
+  // Regression: guesses at the admin token were not throttled.
+  it("refuses an address that keeps guessing the admin token for the rest of the minute", async () => {
+    const guesser = { "CF-Connecting-IP": "203.0.113.30" };
+    const right = { Authorization: "Bearer an-admin-token-of-at-least-32-characters" };
+    for (let i = 0; i < 10; i++) {
+      const wrong = { ...guesser, Authorization: `Bearer guess-${i}` };
+      await expectRefused(await fetchWorker("/rooms/lobby/stats", wrong), 401, "unauthorized");
+    }
+    await expectRefused(await fetchWorker("/rooms/lobby/stats", { ...guesser, ...right }), 429, "too_many_failures");
+    expect((await fetchWorker("/rooms/lobby/stats", right)).status).toBe(200);
+  });
+
   it("needs ADMIN_TOKEN, then says what the room holds", async () => {
     const room = freshRoom("stats");
     await expectRefused(await fetchWorker(`/rooms/${room}/stats`), 401, "unauthorized");
     await expectRefused(
-      await fetchWorker(`/rooms/${room}/stats`, { Authorization: "Bearer an-admin-token-guess" }),
+      await fetchWorker(`/rooms/${room}/stats`, { Authorization: "Bearer an-admin-token-guess-of-at-least-32-chars" }),
       401,
       "unauthorized",
     );
     const socket = await wsConnect(`/rooms/${room}?token=${await mint()}`, { "CF-Connecting-IP": address() });
     socket.send({ type: "register", peer_id: "alice" });
     await socket.next();
-    const response = await fetchWorker(`/rooms/${room}/stats`, { Authorization: "Bearer an-admin-token" });
+    const response = await fetchWorker(`/rooms/${room}/stats`, {
+      Authorization: "Bearer an-admin-token-of-at-least-32-characters",
+    });
     expect(await response.json()).toMatchObject({
       room,
       peers: 1,
@@ -262,7 +327,7 @@ describe("connection caps", () => {
     const request = new Request(`http://signal.test/rooms/lobby?token=${await mint()}`, {
       headers: { Upgrade: "websocket", "CF-Connecting-IP": "203.0.113.9" },
     });
-    const response = await worker.fetch(request, { ...env, CONNECT_RATE_LIMITER: { limit } } as never, {} as never);
+    const response = await worker.fetch(request as never, { ...env, CONNECT_RATE_LIMITER: { limit } } as never);
     await expectRefused(response, 429, "too_many_connections");
     expect(limit).toHaveBeenCalledWith({ key: "203.0.113.9" });
   });

@@ -78,7 +78,10 @@ describe("readConfig", () => {
       auth: undefined,
       turn: undefined,
       connectionsPerIpPerMinute: 0,
+      iceServersPerIpPerMinute: 60,
       adminToken: undefined,
+      clientAddressHeader: undefined,
+      runtime: "cloudflare",
       endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent"]),
       peerjsAllowDiscovery: false,
       serveDemo: true,
@@ -91,6 +94,29 @@ describe("readConfig", () => {
     );
     expect(() => readConfig({ ICE_SERVERS: "{" })).toThrow(ConfigError);
     expect(() => readConfig({ RATE_LIMIT_BURST: "x" })).toThrow(ConfigError);
+  });
+
+  it("believes only the client address header it is told of, and knows where it runs", () => {
+    expect(readConfig({ CLIENT_ADDRESS_HEADER: "X-Real-IP" }).clientAddressHeader).toBe("x-real-ip");
+    expect(() => readConfig({ CLIENT_ADDRESS_HEADER: "X Real IP" })).toThrow(
+      /CLIENT_ADDRESS_HEADER must be an HTTP header name/,
+    );
+    expect(readConfig({ SIGNAL_RUNTIME: "workerd" }).runtime).toBe("workerd");
+    expect(() => readConfig({ SIGNAL_RUNTIME: "lambda" })).toThrow(/SIGNAL_RUNTIME must be one of/);
+  });
+
+  // Regression: ADMIN_TOKEN=a was accepted.
+  it("refuses an admin token short enough to guess", () => {
+    expect(() => readConfig({ ADMIN_TOKEN: "a" })).toThrow(/ADMIN_TOKEN must be at least 32 characters/);
+    expect(readConfig({ ADMIN_TOKEN: "a".repeat(32) }).adminToken).toBe("a".repeat(32));
+  });
+
+  // Regression: in open mode with TURN set, any page (CORS *) got 24-hour TURN credentials.
+  it("refuses TURN without join tokens unless TURN_ALLOW_OPEN says it is meant", () => {
+    const turn = { TURN_SECRET: "s", TURN_URLS: "turn:t.example:3478" };
+    expect(() => readConfig(turn)).toThrow(/TURN credentials \(and your TURN quota\) to anyone/);
+    expect(readConfig({ ...turn, TURN_ALLOW_OPEN: "true" }).turn).toMatchObject({ kind: "shared-secret" });
+    expect(readConfig({ ...turn, AUTH_SECRET: "x".repeat(32) }).turn).toMatchObject({ kind: "shared-secret" });
   });
 
   it("names every setting it reads, so the self-hosted server can bind each from the environment", () => {
@@ -125,7 +151,10 @@ describe("readConfig", () => {
       "TURN_TTL",
       "TURN_KEY_ID",
       "TURN_KEY_API_TOKEN",
+      "TURN_ALLOW_OPEN",
       "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
+      "ICE_SERVERS_PER_IP_PER_MINUTE",
+      "CLIENT_ADDRESS_HEADER",
       "ADMIN_TOKEN",
       "ENDPOINTS",
       "PEERJS_ALLOW_DISCOVERY",

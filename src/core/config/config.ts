@@ -23,8 +23,17 @@ export interface Config {
   readonly turn: TurnConfig | undefined;
   /** New WebSocket connections one address may open per minute, across all rooms; 0: no limit. */
   readonly connectionsPerIpPerMinute: number;
+  /** Answers one address may get from `/ice-servers` per minute; 0: no limit. */
+  readonly iceServersPerIpPerMinute: number;
   /** The bearer token of the admin routes; undefined: they do not exist. */
   readonly adminToken: string | undefined;
+  /**
+   * The header a trusted reverse proxy sets to the client's address (`X-Real-IP`, `X-Forwarded-For`), lower-cased:
+   * then only it is believed. Undefined: `CF-Connecting-IP` on Cloudflare, the TCP peer on the self-hosted server.
+   */
+  readonly clientAddressHeader: string | undefined;
+  /** Where the Worker runs (`SIGNAL_RUNTIME`, set by `npm run serve` and `npm start` themselves, never by hand). */
+  readonly runtime: Runtime;
   /** The wire protocols this server speaks (`ENDPOINTS`); all by default. */
   readonly endpoints: ReadonlySet<Endpoint>;
   /** Whether `GET /peerjs/<key>/peers` lists the connected ids (`PEERJS_ALLOW_DISCOVERY`), as PeerJS's option. */
@@ -32,6 +41,13 @@ export interface Config {
   /** Whether the demo page is served (`DEMO`, on unless "false"). */
   readonly serveDemo: boolean;
 }
+
+/**
+ * Where the Worker runs, which says who can be believed about a client's address: `cloudflare` (its
+ * `CF-Connecting-IP`), `workerd` (the self-hosted server: the TCP peer), `wrangler-dev` (`npm start`: nobody).
+ */
+export const RUNTIMES = ["cloudflare", "workerd", "wrangler-dev"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
 
 /** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
 export const ENDPOINTS = ["seed", "y-webrtc", "peerjs", "webtorrent"] as const;
@@ -53,6 +69,9 @@ export type TurnConfig =
 
 /** An HS256 key shorter than this is guessable offline from any token it signed. */
 export const MIN_AUTH_SECRET_LENGTH = 32;
+/** An admin token shorter than this can be guessed; failed guesses are throttled as well. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+export const DEFAULT_ICE_SERVERS_PER_IP_PER_MINUTE = 60;
 export const DEFAULT_TURN_TTL_SECONDS = 86_400;
 
 export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: "stun:stun.cloudflare.com:3478" }];
@@ -71,7 +90,10 @@ export const SETTING_NAMES: readonly string[] = [
   "TURN_TTL",
   "TURN_KEY_ID",
   "TURN_KEY_API_TOKEN",
+  "TURN_ALLOW_OPEN",
   "NEW_CONNECTIONS_PER_IP_PER_MINUTE",
+  "ICE_SERVERS_PER_IP_PER_MINUTE",
+  "CLIENT_ADDRESS_HEADER",
   "ADMIN_TOKEN",
   "ENDPOINTS",
   "PEERJS_ALLOW_DISCOVERY",
@@ -85,18 +107,71 @@ export class ConfigError extends Error {
 export type Settings = Readonly<Record<string, unknown>>;
 
 export function readConfig(vars: Settings): Config {
+  const auth = readAuth(vars);
   return {
     limits: readLimits(vars),
     iceServers: readIceServers(vars),
     allowedOrigins: readAllowedOrigins(vars),
-    auth: readAuth(vars),
-    turn: readTurn(vars),
+    auth,
+    turn: readOpenTurn(vars, auth),
     connectionsPerIpPerMinute: readWholeNumber(vars, "NEW_CONNECTIONS_PER_IP_PER_MINUTE", 0, 1_000_000, 0),
-    adminToken: readText(vars, "ADMIN_TOKEN"),
+    iceServersPerIpPerMinute: readWholeNumber(
+      vars,
+      "ICE_SERVERS_PER_IP_PER_MINUTE",
+      0,
+      1_000_000,
+      DEFAULT_ICE_SERVERS_PER_IP_PER_MINUTE,
+    ),
+    adminToken: readAdminToken(vars),
+    clientAddressHeader: readClientAddressHeader(vars),
+    runtime: readRuntime(vars),
     endpoints: readEndpoints(vars),
     peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY", false),
     serveDemo: readBoolean(vars, "DEMO", true),
   };
+}
+
+/**
+ * TURN credentials handed to whoever asks give away the TURN quota they draw on, so TURN without join tokens is
+ * refused unless `TURN_ALLOW_OPEN` says it is meant.
+ */
+function readOpenTurn(vars: Settings, auth: AuthConfig | undefined): TurnConfig | undefined {
+  const turn = readTurn(vars);
+  if (turn && !auth && !readBoolean(vars, "TURN_ALLOW_OPEN", false)) {
+    throw new ConfigError(
+      'TURN is configured without join tokens, so /ice-servers would hand TURN credentials (and your TURN quota) to anyone: set AUTH_SECRET or AUTH_JWKS, or TURN_ALLOW_OPEN = "true" if that is meant',
+    );
+  }
+  return turn;
+}
+
+function readAdminToken(vars: Settings): string | undefined {
+  const token = readText(vars, "ADMIN_TOKEN");
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (make one with: openssl rand -base64 32)`,
+    );
+  }
+  return token;
+}
+
+/** `CLIENT_ADDRESS_HEADER`: an HTTP header name, such as `X-Real-IP` or `X-Forwarded-For`. */
+function readClientAddressHeader(vars: Settings): string | undefined {
+  const name = readText(vars, "CLIENT_ADDRESS_HEADER");
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+    throw new ConfigError(
+      `CLIENT_ADDRESS_HEADER must be an HTTP header name such as X-Real-IP, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name.toLowerCase();
+}
+
+function readRuntime(vars: Settings): Runtime {
+  const raw = readText(vars, "SIGNAL_RUNTIME");
+  if (raw === undefined) return "cloudflare";
+  if ((RUNTIMES as readonly string[]).includes(raw)) return raw as Runtime;
+  throw new ConfigError(`SIGNAL_RUNTIME must be one of ${RUNTIMES.join(", ")}, got ${JSON.stringify(raw)}`);
 }
 
 function readBoolean(vars: Settings, name: string, fallback: boolean): boolean {

@@ -30,6 +30,8 @@ export class JoinGate {
     if (joiner.subject !== undefined && peerId !== joiner.subject) {
       return { code: "forbidden", text: `this connection's token lets it register only as "${joiner.subject}"` };
     }
+    // Without an address nothing can be charged to anyone: a shared budget would let one churner lock the room.
+    if (joiner.address === "") return undefined;
     const cost = this.#budget.cycleCost(watchers);
     if (this.#budget.allows(joiner.address, cost, now)) return undefined;
     const wait = this.#budget.waitFor(joiner.address, cost, now);
@@ -39,6 +41,6 @@ export class JoinGate {
 
   /** A registered peer from `address` is leaving: the address pays for the presence events of its stay. */
   leaving(address: string, watchers: number, now: number): void {
-    if (watchers > 0) this.#budget.charge(address, this.#budget.cycleCost(watchers), now);
+    if (watchers > 0 && address !== "") this.#budget.charge(address, this.#budget.cycleCost(watchers), now);
   }
 }

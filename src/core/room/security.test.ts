@@ -83,6 +83,32 @@ describe("presence churn", () => {
   });
 });
 
+describe("without any address", () => {
+  // Regression: with no client address (the self-hosted server saw none), every client shared one presence budget,
+  // and one churner blocked everyone else's joins: 2 admitted of 20.
+  it("lets no churner lock the others out of the room", () => {
+    const { connect, send, front, tick } = memoryHost({
+      limits: { presenceFanoutPerSecond: 50, presenceFanoutBurst: 100 },
+    });
+    for (let i = 0; i < 50; i++) {
+      const w = connect(`w${i}`);
+      send(w, { type: "register", peer_id: `w${i}`, presence: true });
+    }
+    for (let i = 0; i < 200; i++) {
+      const churner = connect("churn");
+      send(churner, { type: "register", peer_id: "churner" });
+      front.closed(churner, 1000);
+    }
+    tick(10);
+    const newcomers = Array.from({ length: 20 }, (_, i) => {
+      const c = connect(`n${i}`);
+      send(c, { type: "register", peer_id: `n${i}` });
+      return c;
+    });
+    expect(newcomers.filter((c) => c.last()?.type === "registered").length).toBe(20);
+  });
+});
+
 describe("a room that empties", () => {
   it("says so once nothing is left, not while an id is held, and then starts its revision again", () => {
     const { register, front, emptied, tick } = memoryHost({ limits: { resumeGraceMs: 1_000 } });
