@@ -62,6 +62,7 @@ describe("SwarmRoom", () => {
   it("forwards an answer to the peer it names, and drops one to a stranger in silence", () => {
     const room = new SwarmRoom<string>();
     room.handle("a", announce(A));
+    room.handle("b", announce(B));
     const answer = {
       type: "answer" as const,
       infoHash: HASH,
@@ -96,5 +97,26 @@ describe("SwarmRoom", () => {
       type: "failure",
       code: "too_many_swarms",
     });
+  });
+
+  // Regression: a second socket announcing a peer_id took over the first one's offers: the answers meant for the
+  // first went to whoever announced its id last. The original tracker keeps the first.
+  it("keeps a peer id with the first connection that announced it", () => {
+    const room = new SwarmRoom<string>();
+    room.handle("a", announce(A));
+    room.handle("b", announce(B));
+    expect(room.handle("mallory", announce(A))).toEqual([
+      { to: "mallory", event: { type: "failure", code: "peer_id_taken", message: expect.any(String), infoHash: HASH } },
+    ]);
+    const answer = { type: "answer" as const, infoHash: HASH, peerId: B, toPeerId: A, offerId: "o0", answer: {} };
+    expect(room.handle("b", answer)).toEqual([
+      { to: "a", event: expect.objectContaining({ type: "answer", peerId: B }) },
+    ]);
+    // Nor may a connection answer as a peer id it does not hold.
+    expect(room.handle("mallory", { ...answer, peerId: A, toPeerId: B })).toMatchObject([
+      { to: "mallory", event: { type: "failure", code: "peer_id_taken" } },
+    ]);
+    room.leave("a");
+    expect(room.handle("mallory", announce(A))[0]?.event).toMatchObject({ type: "announced" });
   });
 });

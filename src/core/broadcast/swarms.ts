@@ -47,6 +47,7 @@ export type SwarmErrorCode =
   | "message_too_large"
   | "rate_limited"
   | "target_busy"
+  | "peer_id_taken"
   | "room_full"
   | "too_many_swarms"
   | "internal_error";
@@ -92,9 +93,13 @@ export class SwarmRoom<C> {
       case "announce":
         return this.#announce(connection, command);
       case "answer": {
-        const target = this.#swarms.get(command.infoHash)?.get(command.toPeerId);
-        if (!target) return []; // the original drops an answer to a peer it does not know, in silence
         const { infoHash, peerId, answer, offerId } = command;
+        if (this.#joined.get(connection)?.get(infoHash) !== peerId) {
+          const text = "announce in this swarm with that peer_id before answering as it";
+          return [{ to: connection, event: swarmFailure("peer_id_taken", text, infoHash) }];
+        }
+        const target = this.#swarms.get(infoHash)?.get(command.toPeerId);
+        if (!target) return []; // the original drops an answer to a peer it does not know, in silence
         return [{ to: target.connection, event: { type: "answer", infoHash, peerId, answer, offerId } }];
       }
       case "scrape": {
@@ -123,6 +128,13 @@ export class SwarmRoom<C> {
     if (command.event === "stopped") {
       this.#part(connection, infoHash, peerId);
       return [{ to: connection, event: { type: "announced", infoHash, ...this.#counts(infoHash) } }];
+    }
+    const holder = this.#swarms.get(infoHash)?.get(peerId)?.connection;
+    if (holder !== undefined && holder !== connection) {
+      // The first connection keeps its peer id, as the original tracker does: a second one announcing it would
+      // otherwise take over the answers to its offers.
+      const text = "this peer_id is in the swarm on another connection";
+      return [{ to: connection, event: swarmFailure("peer_id_taken", text, infoHash) }];
     }
     const held = this.#joined.get(connection);
     if (!held?.has(infoHash) && (held?.size ?? 0) >= MAX_SWARMS_PER_CONNECTION) {
@@ -161,9 +173,9 @@ export class SwarmRoom<C> {
       this.#swarms.set(infoHash, swarm);
     }
     const member = swarm.get(peerId);
-    // The same peer id from another connection: the newer connection holds it (a client that reconnected).
-    if (member && member.connection !== connection) this.#joined.get(member.connection)?.delete(infoHash);
-    swarm.set(peerId, { connection, complete: complete || (member?.connection === connection && member.complete) });
+    // After a wake, two connections restored with one peer id (which announce never allows): the first keeps it.
+    if (member && member.connection !== connection) return;
+    swarm.set(peerId, { connection, complete: complete || member?.complete === true });
     let held = this.#joined.get(connection);
     if (!held) {
       held = new Map();
