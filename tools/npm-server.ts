@@ -102,7 +102,7 @@ export async function startNpmServer(kind: NpmServerKind, options: NpmServerOpti
   return { url, wsUrl: url.replace(/^http/, "ws"), port, output: () => output, waitForOutput, stop };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);

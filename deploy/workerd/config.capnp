@@ -27,6 +27,8 @@ const signal :Workerd.Worker = (
     # This is the self-hosted server: a client's address is its TCP peer's (or CLIENT_ADDRESS_HEADER's), never a
     # CF-Connecting-IP it sent itself.
     (name = "SIGNAL_RUNTIME", text = "workerd"),
+    # The secret of the shutdown route, made anew by serve.ts for each run (unset: no such route).
+    (name = "SHUTDOWN_SECRET", fromEnvironment = "SIGNAL_SHUTDOWN_SECRET"),
     # Every setting the Worker reads (SETTING_NAMES in src/core/config.ts), from the environment variable of the
     # same name; an unset variable binds null, which means the default.
     (name = "MAX_MESSAGE_BYTES", fromEnvironment = "MAX_MESSAGE_BYTES"),

@@ -10,7 +10,7 @@ import { isValidRoomName } from "../core/wire/protocol.js";
 import { clientAddress } from "./client-address.js";
 import { endpoints } from "./endpoints.js";
 import { invalidRoom, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
-import { liveObjects } from "./live-objects.js";
+import { hasShutdownRoute, liveObjects } from "./live-objects.js";
 
 /** Failed admin tokens one address may send per minute, counted in this isolate. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;
@@ -38,9 +38,10 @@ export async function roomStats(context: RouteContext): Promise<Response> {
 export async function shutdown(context: RouteContext): Promise<Response> {
   const { env, request, pathname } = context;
   const secret = env.SHUTDOWN_SECRET;
-  if (secret === undefined || request.method !== "POST") return notFound(pathname);
+  if (typeof secret !== "string" || !hasShutdownRoute(env) || request.method !== "POST") return notFound(pathname);
   const denied = await deniedAdmin(context, secret, "SHUTDOWN_SECRET");
   if (denied) return denied;
+  liveObjects.stop();
   const bindings = Object.fromEntries(Object.values(endpoints).map((e) => [e.binding, env[e.binding]]));
   const closed = await Promise.allSettled(
     liveObjects.all().map(({ binding, id }) => {

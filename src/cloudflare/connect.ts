@@ -12,6 +12,7 @@ import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken }
 import { clientAddress } from "./client-address.js";
 import { endpoints } from "./endpoints.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
+import { liveObjects } from "./live-objects.js";
 import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./signal-object.js";
 
 /**
@@ -31,6 +32,9 @@ export async function connect(
     return jsonError(426, "upgrade_required", "this is a WebSocket endpoint: connect with a WebSocket client");
   }
   if (request.method !== "GET") return jsonError(405, "method_not_allowed", "a WebSocket upgrade must be a GET");
+  if (liveObjects.stopping) {
+    return jsonError(503, "restarting", "the server is restarting; connect again in a moment", { "retry-after": "2" });
+  }
   const badProtocol = protocolProblem(request);
   if (badProtocol) return jsonError(400, "bad_request", badProtocol);
   const address = clientAddress(request, config);

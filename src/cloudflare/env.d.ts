@@ -16,7 +16,7 @@ declare namespace Cloudflare {
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
     CONNECT_RATE_LIMITER?: RateLimit;
     /** Bound only by the self-hosted server (deploy/workerd/config.capnp): the secret of its shutdown route. */
-    SHUTDOWN_SECRET?: string;
+    SHUTDOWN_SECRET?: string | null;
     [setting: string]: unknown;
   }
   interface GlobalProps {

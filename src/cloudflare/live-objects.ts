@@ -5,10 +5,17 @@
  * on Cloudflare the objects live elsewhere, and nothing is recorded.
  */
 const live = new Map<string, Set<string>>();
+/** Set by the shutdown: from then on new connections are turned away while the process ends. */
+let stopping = false;
+
+/** Whether this is the self-hosted server, whose shutdown route needs the list. */
+export function hasShutdownRoute(env: Env): boolean {
+  return typeof env.SHUTDOWN_SECRET === "string" && env.SHUTDOWN_SECRET !== "";
+}
 
 export const liveObjects = {
   add(env: Env, binding: string, id: DurableObjectId): void {
-    if (env.SHUTDOWN_SECRET === undefined) return;
+    if (!hasShutdownRoute(env)) return;
     let ids = live.get(binding);
     if (!ids) {
       ids = new Set();
@@ -17,7 +24,14 @@ export const liveObjects = {
     ids.add(id.toString());
   },
   remove(env: Env, binding: string, id: DurableObjectId): void {
-    if (env.SHUTDOWN_SECRET !== undefined) live.get(binding)?.delete(id.toString());
+    if (hasShutdownRoute(env)) live.get(binding)?.delete(id.toString());
+  },
+  /** The server is stopping: no new connections. */
+  stop(): void {
+    stopping = true;
+  },
+  get stopping(): boolean {
+    return stopping;
   },
   /** Every live object, by binding and id. */
   all(): Array<{ binding: string; id: string }> {

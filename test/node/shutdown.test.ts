@@ -1,0 +1,115 @@
+/**
+ * The self-hosted server stopping and starting, run as a process of its own (not through npm, so that what is
+ * tested is the server's own answer to the signal).
+ *
+ * Regressions: on SIGTERM (what kill, systemd and Docker send) with sockets open, `npm run serve` went on relaying,
+ * new connections hung, the port stayed bound and a restart failed with EADDRINUSE; and every room name ever opened
+ * left an empty SQLite file behind.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../tools/npm-server.js";
+import { closeAll, freshRoom, register } from "../../tools/test-socket.js";
+import { connectWs } from "../../tools/ws-node.js";
+
+const root = new URL("../..", import.meta.url);
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  closeAll();
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** `node deploy/workerd/serve.ts` on `port`, resolved once it says it is ready. */
+async function serve(port: number, dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "deploy/workerd/serve.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 90_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Ready on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+  });
+  return { child, output: () => output };
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+const roomFiles = (dataDir: string) => {
+  const dir = join(dataDir, "webrtc-signal-Peers");
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.sqlite$/.test(f)) : [];
+};
+
+describe("npm run serve, stopped and started again", () => {
+  it("closes every socket with 1012 on SIGTERM and exits at once; clients resume on the next server", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "serve-stop-"));
+    const first = await serve(port, dataDir);
+    const url = `ws://127.0.0.1:${port}/rooms/${freshRoom("restart")}`;
+    const alice = await register(await connectWs(url), "alice");
+    const bob = await register(await connectWs(url), "bob");
+    const token = bob.received[0]?.type === "registered" ? bob.received[0].resume_token : "";
+    const stoppedAt = Date.now();
+    first.child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => first.child.once("exit", resolve));
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(await alice.closed()).toBe(1012);
+    expect(await bob.closed()).toBe(1012);
+    expect(await canBind(port)).toBe(true);
+
+    // The next server on the same port and data: bob takes his id back, held for him across the restart.
+    const second = await serve(port, dataDir);
+    const back = await connectWs(url);
+    back.send({ type: "register", peer_id: "bob", resume_token: token });
+    expect(await back.next()).toMatchObject({ type: "registered", peer_id: "bob", resumed: true });
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+  }, 120_000);
+
+  it("leaves no file behind for a room that held nothing, and keeps one that holds a reservation", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "serve-files-"));
+    const first = await serve(port, dataDir);
+    for (let i = 0; i < 5; i++) {
+      const socket = await register(await connectWs(`ws://127.0.0.1:${port}/rooms/${freshRoom("empty")}`), "a");
+      socket.close(1000);
+      await socket.closed();
+    }
+    const kept = await register(await connectWs(`ws://127.0.0.1:${port}/rooms/${freshRoom("kept")}`), "kept");
+    kept.drop(); // not a goodbye: the room holds kept's id, in its SQLite file
+    await kept.closed();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    first.child.kill("SIGTERM");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    expect(roomFiles(dataDir).length).toBe(6);
+
+    const second = await serve(port, dataDir);
+    expect(second.output()).toContain("Removed 5 empty room file(s); 1 kept");
+    expect(roomFiles(dataDir).length).toBe(1);
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+  }, 120_000);
+});
