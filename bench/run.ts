@@ -36,11 +36,13 @@ const isRecord = !quick && only === undefined && listArg("scenarios") === undefi
 
 /**
  * Limits raised for the closed-loop and open-loop relay scenarios, which exceed one connection's default rate (and,
- * with 4 KB relays bounced as fast as the loop allows, what the server sends one connection per second).
+ * with 4 KB relays bounced as fast as the loop allows, what one connection may have sent, and be sent, per second).
  */
 export const RAISED_LIMITS = {
   RATE_LIMIT_PER_SECOND: "1000000",
   RATE_LIMIT_BURST: "1000000",
+  RATE_LIMIT_BYTES_PER_SECOND: "1073741824",
+  RATE_LIMIT_BURST_BYTES: "1073741824",
   OUTBOUND_BYTES_PER_SECOND: "1073741824",
   OUTBOUND_BURST_BYTES: "1073741824",
 };
