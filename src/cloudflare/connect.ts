@@ -3,17 +3,16 @@
  * whatever its protocol (the name, the upgrade, the subprotocol, new connections per address, the join token, its
  * room and its endpoint), then the upgrade forwarded to the object that holds that room, namespace or key.
  */
-import { endpointAllowed, roomAllowed } from "../core/auth/join-claims.js";
-import type { Config, Endpoint } from "../core/config/config.js";
-import { PerAddressLimit } from "../core/connection/per-address-limit.js";
+import type { Endpoint } from "../core/config/config.js";
 import { logEvent } from "../core/log.js";
 import { isValidRoomName, SUBPROTOCOL } from "../core/wire/protocol.js";
-import { offeredProtocols, protocolProblem, tokenOf, type Verdict, verifyToken } from "./auth.js";
+import { offeredProtocols, protocolProblem } from "./auth.js";
+import { authorize, mayConnect, redactedPath, refusal, ungrantedBy } from "./checks.js";
 import { clientAddress } from "./client-address.js";
 import { endpoints } from "./endpoints.js";
+import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./forwarded.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
 import { liveObjects } from "./live-objects.js";
-import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./signal-object.js";
 
 /**
  * Every check a connection passes before it reaches its object; then what the Worker learned goes on in headers a
@@ -71,72 +70,4 @@ export async function connect(
     webSocket: response.webSocket,
     headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL },
   });
-}
-
-/** Why a valid token does not open `name` on `endpoint`, or undefined when it does. */
-export function ungrantedBy(
-  verdict: Extract<Verdict, { ok: true }>,
-  endpoint: Endpoint,
-  name: string,
-): string | undefined {
-  if (!endpointAllowed(verdict.claims.endpoint, endpoint)) {
-    return `the token does not grant the ${endpoint} endpoint (its endpoint claim must name it)`;
-  }
-  if (!roomAllowed(verdict.claims.room, name)) return `the token does not grant the room ${name}`;
-  return undefined;
-}
-
-/** With join tokens configured, the verdict on the request's token; undefined in open mode. */
-export async function authorize({ request, config, url, pathToken }: RouteContext): Promise<Verdict | undefined> {
-  if (!config.auth) return undefined;
-  return verifyToken(pathToken ?? tokenOf(request, url), config.auth);
-}
-
-export function refusal({ url }: RouteContext, verdict: Extract<Verdict, { ok: false }>): Response {
-  logEvent("info", "join_refused", { code: verdict.code, reason: verdict.error, path: redactedPath(url) });
-  return jsonError(verdict.status, verdict.code, verdict.error, { "www-authenticate": "Bearer" });
-}
-
-const fallbackLimits = new WeakMap<Config, PerAddressLimit>();
-
-/**
- * New connections per address across rooms: the rate-limiting binding `CONNECT_RATE_LIMITER` when the deployment
- * has one (counted across Cloudflare), else `NEW_CONNECTIONS_PER_IP_PER_MINUTE` counted in this isolate, else none.
- */
-export async function mayConnect(env: Env, config: Config, address: string): Promise<boolean> {
-  return withinLimit(env, address, "", config.connectionsPerIpPerMinute, fallbackLimits, config);
-}
-
-/**
- * One more of something for `address` this minute, under `perMinute` (0: no limit): counted by the deployment's
- * `CONNECT_RATE_LIMITER` binding when it has one (under `prefix`, so each kind is counted apart), else in this
- * isolate. An unknown address is never counted: every such request would share one count.
- */
-export async function withinLimit(
-  env: Env,
-  address: string,
-  prefix: string,
-  perMinute: number,
-  fallbacks: WeakMap<Config, PerAddressLimit>,
-  config: Config,
-): Promise<boolean> {
-  if (address === "") return true;
-  const binding = env.CONNECT_RATE_LIMITER as RateLimit | undefined;
-  if (binding && typeof binding.limit === "function") return (await binding.limit({ key: prefix + address })).success;
-  if (perMinute === 0) return true;
-  let limit = fallbacks.get(config);
-  if (!limit) {
-    limit = new PerAddressLimit(perMinute);
-    fallbacks.set(config, limit);
-  }
-  return limit.take(address);
-}
-
-/** A URL fit for logs: the path without a PeerJS path token, and the query without any token. */
-export function redactedPath(url: URL): string {
-  const path = url.pathname.replace(/^\/peerjs\/t\/[^/]*/, "/peerjs/t/[redacted]");
-  if (!url.searchParams.has("token")) return path;
-  const query = new URLSearchParams(url.search);
-  query.set("token", "[redacted]");
-  return `${path}?${query}`;
 }

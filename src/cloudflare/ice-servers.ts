@@ -7,8 +7,8 @@ import type { Config, IceServer, TurnConfig } from "../core/config/config.js";
 import type { PerAddressLimit } from "../core/connection/per-address-limit.js";
 import { describeError, logEvent } from "../core/log.js";
 import { isValidRoomName } from "../core/wire/protocol.js";
+import { authorize, refusal, withinLimit } from "./checks.js";
 import { clientAddress } from "./client-address.js";
-import { authorize, refusal, withinLimit } from "./connect.js";
 import { jsonError, NO_STORE, type RouteContext } from "./http.js";
 
 export interface IceServersAnswer {

@@ -1,6 +1,7 @@
 /** PeerJS's routes: its WebSocket, a fresh id, and the peer list. */
 import { isValidRoomName } from "../core/wire/protocol.js";
-import { authorize, connect, refusal, ungrantedBy } from "./connect.js";
+import { authorize, refusal, ungrantedBy } from "./checks.js";
+import { connect } from "./connect.js";
 import { endpointDisabled, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
 
 /**

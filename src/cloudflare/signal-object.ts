@@ -10,16 +10,9 @@ import { readConfig } from "../core/config/config.js";
 import { ConnectionFront, type FrontStats } from "../core/connection/front.js";
 import { logEvent } from "../core/log.js";
 import { type Endpoint, endpoints } from "./endpoints.js";
+import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./forwarded.js";
 import { answerUpgrade, closeQuietly, hibernationTransport, upgradeFailed } from "./hibernation.js";
 import { liveObjects } from "./live-objects.js";
-
-/**
- * What the Worker tells an object about a connection, in headers it sets itself (replacing any a client sent): the
- * client's address, the peer id its join token binds it to, and the object's own name.
- */
-export const ADDRESS_HEADER = "x-signal-address";
-export const SUBJECT_HEADER = "x-signal-subject";
-export const NAME_HEADER = "x-signal-name";
 
 export abstract class SignalObject extends DurableObject<Env> {
   readonly #front: ConnectionFront<WebSocket, unknown>;
