@@ -164,7 +164,7 @@ function notes(report: BenchReport): string[] {
 
 function hotPathLines(report: BenchReport): string[] {
   return [
-    "Hot path, in process: the room's work per relay (parse, validate, rate-check, route, stringify) vs the control's",
+    "Hot path, in process: the front's and the room's work per relay (rate and byte budgets, validate, route, number, splice) vs the control's (parse, stringify)",
     ...report.hotPath.map(
       (h) => `  ${h.bytes} B: ${h.oursNsPerRelay} ns vs ${h.controlNsPerRelay} ns, ${h.ratio.toFixed(2)}× control`,
     ),
