@@ -31,8 +31,10 @@ export type Refusal =
 
 export class Admission<C> {
   #connections = 0;
-  /** Connections not registered yet, oldest first. */
-  readonly #unregistered = new Set<C>();
+  /** Connections not registered yet, oldest first (once `#sorted`). */
+  #unregistered = new Set<C>();
+  /** False after a wake brought connections back in whatever order the host keeps them. */
+  #sorted = true;
   /** With a per-address cap: each connection's address, and how many each address holds. */
   readonly #addressOf = new Map<C, string>();
   readonly #perAddress = new Map<string, number>();
@@ -44,7 +46,10 @@ export class Admission<C> {
   /** A connection kept across a wake. */
   restore(connection: C, registered: boolean, address = ""): void {
     this.#connections++;
-    if (!registered) this.#unregistered.add(connection);
+    if (!registered) {
+      this.#unregistered.add(connection);
+      this.#sorted = false;
+    }
     this.#count(connection, address);
   }
 
@@ -109,13 +114,23 @@ export class Admission<C> {
   }
 
   /**
-   * Closes every connection not registered within the register timeout. All of them are looked at: after a wake,
-   * the order connections come back in says nothing of when they opened.
+   * Closes the connections not registered within the register timeout, oldest first, stopping at the first that is
+   * not late. After a wake they are first put in the order they opened (their opening times come from their
+   * attachments), once.
    */
   #closeLateRegistrations(): void {
     const { registerTimeoutMs } = this.options.limits;
     const now = this.options.now();
-    const late = [...this.#unregistered].filter((c) => now - this.options.openedAt(c) > registerTimeoutMs);
+    if (!this.#sorted) {
+      const openedAt = (c: C) => this.options.openedAt(c);
+      this.#unregistered = new Set([...this.#unregistered].sort((a, b) => openedAt(a) - openedAt(b)));
+      this.#sorted = true;
+    }
+    const late: C[] = [];
+    for (const connection of this.#unregistered) {
+      if (now - this.options.openedAt(connection) <= registerTimeoutMs) break;
+      late.push(connection);
+    }
     for (const connection of late) {
       this.closed(connection);
       this.options.close(connection, CLOSE_REGISTER_TIMEOUT, `not registered within ${registerTimeoutMs / 1000} s`);

@@ -49,6 +49,21 @@ describe("ConnectionFront", () => {
     expect(newcomer.last()).toMatchObject({ type: "registered" });
   });
 
+  it("closes only the late ones after a wake, whatever order the host gives the sockets back in", () => {
+    const limits = { maxPeersPerRoom: 2, registerTimeoutMs: 30_000 };
+    const first = setup(limits);
+    const early = first.connect("early");
+    first.tick(20_000);
+    const recent = first.connect("recent");
+    const woken = memoryHost({ limits, startAt: first.clock.now + 15_000 });
+    for (const socket of [recent, early]) {
+      woken.connections.push(socket);
+      woken.front.restore(socket, socket.saved);
+    }
+    woken.register("newcomer");
+    expect([early.closedWith, recent.closedWith]).toEqual([4004, undefined]);
+  });
+
   it("keeps the per-address count across a wake", () => {
     const first = setup({ maxConnectionsPerIp: 2 });
     const held = [first.connect("a", { address: "203.0.113.5" }), first.connect("b", { address: "203.0.113.5" })];
