@@ -61,8 +61,18 @@ export class SqliteReservationStore implements ReservationStore {
   load(): Array<Reservation & { count: number; bytes: number }> {
     if (!this.#exists()) return [];
     return this.sql
-      .exec<{ peer_id: string; token: string; presence: number; until: number; count: number; bytes: number }>(
-        `SELECT r.peer_id, r.token, r.presence, r.until, COUNT(m.seq) AS count, COALESCE(SUM(m.bytes), 0) AS bytes
+      .exec<{
+        peer_id: string;
+        token: string;
+        presence: number;
+        until: number;
+        acked: number;
+        replay_from: number;
+        count: number;
+        bytes: number;
+      }>(
+        `SELECT r.peer_id, r.token, r.presence, r.until, r.acked, r.replay_from, COUNT(m.seq) AS count,
+                COALESCE(SUM(m.bytes), 0) AS bytes
          FROM reservations r LEFT JOIN mailbox m ON m.to_peer = r.peer_id GROUP BY r.peer_id`,
       )
       .toArray()
@@ -71,19 +81,23 @@ export class SqliteReservationStore implements ReservationStore {
         token: row.token,
         presence: row.presence === 1,
         until: row.until,
+        acked: row.acked,
+        replayFrom: row.replay_from,
         count: row.count,
         bytes: row.bytes,
       }));
   }
 
-  reserve({ peerId, token, presence, until }: Reservation): void {
+  reserve({ peerId, token, presence, until, acked, replayFrom }: Reservation): void {
     this.#ensureTables();
     this.sql.exec(
-      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until) VALUES (?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from) VALUES (?, ?, ?, ?, ?, ?)",
       peerId,
       token,
       presence ? 1 : 0,
       until,
+      acked,
+      replayFrom,
     );
   }
 
@@ -113,21 +127,42 @@ export class SqliteReservationStore implements ReservationStore {
     return kept;
   }
 
-  /** Whether the tables exist: one read of the schema per wake, instead of creating them (a write) to find out. */
+  /**
+   * Whether the tables exist: one read of the schema per wake, instead of creating them (a write) to find out. A
+   * table an older version made gets the columns this one reads.
+   */
   #exists(): boolean {
     if (this.#ready) return true;
     const found = this.sql
       .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reservations'")
       .toArray().length;
     this.#ready = found > 0;
+    if (this.#ready) this.#addMissingColumns();
     return this.#ready;
+  }
+
+  #addMissingColumns(): void {
+    const columns = new Set(
+      this.sql
+        .exec<{ name: string }>("PRAGMA table_info(reservations)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    if (!columns.has("acked")) this.sql.exec("ALTER TABLE reservations ADD COLUMN acked INTEGER NOT NULL DEFAULT 0");
+    if (!columns.has("replay_from")) {
+      // What an older version kept carries no promise of completeness.
+      this.sql.exec(
+        `ALTER TABLE reservations ADD COLUMN replay_from INTEGER NOT NULL DEFAULT ${Number.MAX_SAFE_INTEGER}`,
+      );
+    }
   }
 
   #ensureTables(): void {
     if (this.#exists()) return;
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS reservations
-         (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL);
+         (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL,
+          acked INTEGER NOT NULL DEFAULT 0, replay_from INTEGER NOT NULL DEFAULT 1);
        CREATE TABLE IF NOT EXISTS mailbox
          (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
           data TEXT NOT NULL, bytes INTEGER NOT NULL, sent_seq INTEGER);

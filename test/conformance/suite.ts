@@ -125,10 +125,24 @@ export function conformance(hostName: string, host: Host): void {
         expect(await anonymous.next()).toMatchObject({ type: "error", code: "not_registered", request_id: "q" });
       });
 
-      it("refuses a relay to a peer not in the room with unknown_peer", async () => {
+      it("refuses a relay to a peer not in the room with unknown_peer, naming it", async () => {
         const alice = await registered("alice", freshRoom("relay"));
         alice.send({ type: "relay", to: "ghost", data: 1 });
-        expect(await alice.next()).toMatchObject({ type: "error", code: "unknown_peer" });
+        expect(await alice.next()).toMatchObject({ type: "error", code: "unknown_peer", to: "ghost" });
+      });
+
+      it("acks numbered relays cumulatively, and drops one sent again that it already has", async () => {
+        const room = freshRoom("acks");
+        const alice = await registered("alice", room);
+        const bob = await registered("bob", room);
+        for (let seq = 1; seq <= 16; seq++) alice.send({ type: "relay", to: "bob", seq, data: seq });
+        expect(await alice.next()).toEqual({ type: "ack", seq: 16 });
+        alice.send({ type: "relay", to: "bob", seq: 16, data: "again" });
+        expect(await alice.next()).toEqual({ type: "ack", seq: 16 });
+        alice.send({ type: "relay", to: "bob", seq: 17, data: 17 });
+        await waitFor(() => bob.received.filter((m) => m.type === "relay").length === 17, "17 relays");
+        const data = bob.received.filter((m) => m.type === "relay").map((m) => (m.type === "relay" ? m.data : 0));
+        expect(data).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
       });
 
       it("serves 100 peers connecting at once, relaying in a ring", async () => {

@@ -36,6 +36,17 @@ describe.each(HOSTS)("%s", (kind) => {
     expect(await (await fetch(`${server.url}/nope`)).json()).toMatchObject({ code: "not_found" });
   });
 
+  it("delivers the data of a relay written in the SDK's shape byte for byte", async () => {
+    const room = `${server.wsUrl}/rooms/${freshRoom("bytes")}`;
+    const alice = await register(await connectWs(room), "alice");
+    const raw = await connectWs<string>(room, { decode: (text) => text });
+    raw.send({ type: "register", peer_id: "bob" });
+    await raw.next();
+    const data = '{"n": 1.0, "big": 12345678901234567890, "s": "\\u00e9" }';
+    alice.sendRaw(`{"type":"relay","to":"bob","seq":1,"request_id":"r1","data": ${data}}`);
+    expect(await raw.next()).toBe(`{"type":"relay","from":"alice","data": ${data},"seq":1}`);
+  });
+
   /** How often a room has logged that it was rebuilt from its sockets, i.e. woke from hibernation. */
   const countWakes = () => (server.output().match(/"event":"room_woke"/g) ?? []).length;
 

@@ -110,3 +110,33 @@ describe("connections the server closed", () => {
     expect(counted.stats).toBe(1);
   });
 });
+
+describe("storage written by an older version", () => {
+  it("gets the columns this one reads, and its reservations resume", async () => {
+    const room = freshRoom("old-schema");
+    const alice = await registered("alice", room);
+    const back = await wsConnect(`/rooms/${room}`);
+    await runInDurableObject(roomStub(room), (_instance: Peers, state) => {
+      // The tables as the version before numbered relays made them, with a reservation for bob in them.
+      state.storage.sql.exec(
+        `CREATE TABLE reservations (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL,
+           until INTEGER NOT NULL);
+         CREATE TABLE mailbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
+           data TEXT NOT NULL, bytes INTEGER NOT NULL, sent_seq INTEGER);`,
+      );
+      state.storage.sql.exec("INSERT INTO reservations VALUES ('bob', 'old-token', 0, ?)", Date.now() + 60_000);
+      state.storage.sql.exec("INSERT INTO mailbox (to_peer, from_peer, data, bytes) VALUES ('bob', 'alice', '1', 1)");
+      // A fresh instance, as after the deploy that brought the new version.
+      const fresh = new Peers(state, env);
+      const backSocket = state.getWebSockets().find((ws) => attachmentOf(ws)?.state === undefined);
+      if (!backSocket) throw new Error("no socket for bob");
+      fresh.webSocketMessage(
+        backSocket,
+        JSON.stringify({ type: "register", peer_id: "bob", resume_token: "old-token" }),
+      );
+    });
+    expect(await back.next()).toMatchObject({ type: "registered", resumed: true, acked: 0, recovered: false });
+    expect(await back.next()).toEqual({ type: "relay", from: "alice", data: 1, seq: expect.any(Number) });
+    alice.close();
+  });
+});

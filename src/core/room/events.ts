@@ -25,10 +25,11 @@ export type RoomCommand =
   /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
   | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
   /**
-   * `data` is the relayed value's JSON text, carried as it came. `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
+   * `data` is the relayed value's JSON text, carried as it came. `seq`: the client's own number for the relay (see
+   * `Registration.acked`). `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
    * refused (PeerJS queues messages for peers that have not connected yet); its sender is told if it runs out.
    */
-  | { type: "relay"; to: string; data: string; keepFor?: number; requestId?: string }
+  | { type: "relay"; to: string; data: string; seq?: number; keepFor?: number; requestId?: string }
   | { type: "ping"; requestId?: string };
 
 export type RoomEvent =
@@ -41,6 +42,10 @@ export type RoomEvent =
       resumeToken: string;
       /** The id was taken over by resume (the messages kept for it follow). */
       resumed?: boolean;
+      /** With `resumed`: the highest of the client's relay numbers the room had taken in. */
+      acked?: number;
+      /** With `resumed`: whether every relay handed to the last connection after the client's `last_seq` follows. */
+      recovered?: boolean;
       requestId?: string;
     }
   /** `next`: where the following page starts (`list_peers {after: next}`), when this one was not the last. */
@@ -50,6 +55,8 @@ export type RoomEvent =
   | { type: "peer_joined"; peerId: string; rev: number }
   | { type: "peer_left"; peerId: string; rev: number }
   | { type: "pong"; requestId?: string }
+  /** The room has taken in every relay of the client's numbered up to `seq`. */
+  | { type: "ack"; seq: number }
   /** Not a message: the host closes this connection with `code` (e.g. 4001 when its id was taken over). */
   | { type: "disconnect"; code: number; reason: string }
   | RoomError;

@@ -57,11 +57,22 @@ describe("fuzzing", () => {
 
   it("reads a relay on the hot path exactly as the full parser does, or leaves it to the parser", () => {
     const requestId = fc.stringMatching(/^[a-z0-9:-]{1,20}$/);
+    const seqText = fc.oneof(
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(String),
+      fc.constantFrom("0", "01", "-1", "1.5", "1e3", "9007199254740993", "99999999999999999999"),
+    );
     const canonical = fc
-      .tuple(fc.constantFrom("bob", "a.b@c:d", "x".repeat(64)), fc.json({ depthSize: "small" }), fc.option(requestId))
-      .chain(([to, json, id]) =>
+      .tuple(
+        fc.constantFrom("bob", "a.b@c:d", "x".repeat(64)),
+        fc.json({ depthSize: "small" }),
+        fc.option(requestId),
+        seqText,
+      )
+      .chain(([to, json, id, seq]) =>
         fc.constantFrom(
           `{"type":"relay","to":"${to}","data":${json}}`,
+          `{"type":"relay","to":"${to}","seq":${seq},"data":${json}}`,
+          `{"type":"relay","to":"${to}","seq":${seq},"request_id":"${id ?? "r"}","data":${json}}`,
           `{"type":"relay","to":"${to}","data": ${json} }`,
           `{"type":"relay","to":"${to}","request_id":"${id ?? "r"}","data":${json}}`,
           `{"type":"relay","to":"${to}","data":${json},"request_id":"${id ?? "r"}"}`,
@@ -77,6 +88,7 @@ describe("fuzzing", () => {
         expect(full.ok).toBe(true);
         if (!full.ok || full.message.type !== "relay") throw new Error("the hot path took what the parser refuses");
         expect(fast.to).toBe(full.message.to);
+        expect(fast.seq).toBe(full.message.seq);
         expect(fast.requestId).toBe(full.message.request_id);
         expect(JSON.parse(fast.data)).toEqual(full.message.data);
       }),
@@ -89,6 +101,7 @@ describe("fuzzing", () => {
       '{"type":"relay","to":"bob","data":{"sdp":"v=0"}}',
       '{"type":"relay","to":"bob","data":{"sdp":"v=0"},"request_id":"relay-1"}',
       '{"type":"relay","to":"bob","request_id":"relay-1","data":[1,2]}',
+      '{"type":"relay","to":"bob","seq":7,"request_id":"relay-7","data":{"candidates":[]}}',
     ]) {
       expect(readCanonicalRelay(f, DEFAULT_LIMITS)).toBeDefined();
     }

@@ -12,6 +12,10 @@ export interface Reservation {
   presence: boolean;
   /** When the reservation ends unless its peer resumes (ms since the epoch). */
   until: number;
+  /** The highest of the peer's own relay numbers the room had taken in (see room.ts, `Registration.acked`). */
+  acked: number;
+  /** The `seq` from which the relays kept for it include every relay its last connection was handed. */
+  replayFrom: number;
 }
 
 /**

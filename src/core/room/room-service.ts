@@ -25,8 +25,12 @@ export interface RoomState {
   presence: boolean;
   /** The registration's resume token, so that it can still be taken over after a wake. */
   token: string;
+  /** The highest of the client's relay numbers taken in: saved as it moves, so a wake never takes one in twice. */
+  acked?: number;
   /** Relays to this connection are numbered past this after a wake (see sent-log.ts). */
   seq?: number;
+  /** It was handed relays: after a wake, those are not in the ring any more. */
+  handed?: true;
 }
 
 /** What one room holds, for the admin route. */
@@ -85,6 +89,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
       },
       isLive: (connection) => outlet.isLive(connection),
       handed: (connection) => sent.get(connection)?.relays() ?? NONE,
+      replayFrom: (connection) => sent.get(connection)?.replayFrom() ?? 1,
     };
   }
 
@@ -114,19 +119,21 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
 
   parseState(value: unknown): RoomState | undefined {
     if (typeof value !== "object" || value === null) return undefined;
-    const { peerId, presence, token, seq } = value as Record<string, unknown>;
+    const { peerId, presence, token, acked, seq, handed } = value as Record<string, unknown>;
     if (!isValidPeerId(peerId) || typeof presence !== "boolean") return undefined;
     if (typeof token !== "string" || token === "" || token.length > MAX_TOKEN_LENGTH) return undefined;
     const state: RoomState = { peerId, presence, token };
-    if (typeof seq === "number" && Number.isSafeInteger(seq) && seq > 0) state.seq = seq;
+    if (isCount(acked)) state.acked = acked;
+    if (isCount(seq)) state.seq = seq;
+    if (handed === true) state.handed = true;
     return state;
   }
 
   restore(connection: C, state: RoomState | undefined): void {
     if (!state) return;
-    this.#sent.set(connection, new SentLog(state.seq));
-    const { peerId, presence, token } = state;
-    this.room.restore(connection, { peerId, presence, token });
+    this.#sent.set(connection, new SentLog(state.seq, state.handed === true));
+    const { peerId, presence, token, acked = 0 } = state;
+    this.room.restore(connection, { peerId, presence, token, acked });
   }
 
   /**
@@ -185,13 +192,17 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
       }
     }
     const changes = this.room.reservationChanges;
+    const acked = this.room.registrationOf(connection)?.acked;
     const out = this.room.handle(connection, command, this.#facts);
     this.#deliver(out, connection, requestId);
-    const registration = command.type === "register" ? this.room.registrationOf(connection) : undefined;
-    if (registration) {
+    if (command.type === "register" && this.room.registrationOf(connection)) {
       // Saved at every register, first or again (presence may have changed), with the numbering reserved ahead.
       outlet.registered(connection);
-      outlet.save(connection, { ...registration, seq: this.#sentLog(connection).reserve() });
+      this.#sentLog(connection).reserve();
+      this.#save(connection);
+    } else if (command.type === "relay" && this.room.registrationOf(connection)?.acked !== acked) {
+      // A numbered relay taken in: saved at once, so that a wake can never take the same relay in twice.
+      this.#save(connection);
     }
     // A peer list is charged by its size, so that a small request cannot buy a large answer at the rate of one.
     if (command.type === "register" || command.type === "list_peers")
@@ -246,7 +257,11 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     }
     const handed = outlet.send(to, text, own ? "reply" : "event");
     if (handed === "sent") {
-      if (log.record(event.from, event.data)) this.#saveSeq(to, log);
+      const ceilingMoved = log.record(event.from, event.data);
+      if (ceilingMoved || !log.handedSaved) {
+        log.handedSaved = true;
+        this.#save(to);
+      }
       return;
     }
     if (own) return;
@@ -278,9 +293,16 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     return log;
   }
 
-  #saveSeq(connection: C, log: SentLog): void {
+  /** What a wake needs of the connection's registration and numbering, saved with it. */
+  #save(connection: C): void {
     const registration = this.room.registrationOf(connection);
-    if (registration) this.#outlet.save(connection, { ...registration, seq: log.ceiling });
+    if (!registration) return;
+    const log = this.#sentLog(connection);
+    const { peerId, presence, token, acked } = registration;
+    const state: RoomState = { peerId, presence, token, seq: log.ceiling };
+    if (acked > 0) state.acked = acked;
+    if (log.handedSaved) state.handed = true;
+    this.#outlet.save(connection, state);
   }
 
   #reschedule(): void {
@@ -295,3 +317,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
 }
 
 const NONE: readonly HandedRelay[] = [];
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+}

@@ -18,7 +18,7 @@ function newRoom() {
 }
 
 /** The facts of a moment in which every connection is alive and nothing was handed to anyone. */
-const facts: RoomFacts<string> = { now: 1_000_000, isLive: () => true, handed: () => [] };
+const facts: RoomFacts<string> = { now: 1_000_000, isLive: () => true, handed: () => [], replayFrom: () => 1 };
 
 const anyToken = expect.stringMatching(/^[A-Za-z0-9_-]{22}$/);
 
@@ -138,8 +138,8 @@ describe("Room", () => {
 
   it("is rebuilt from restored registrations, as after a wake", () => {
     const room = newRoom();
-    room.restore("c1", { peerId: "alice", presence: false, token: "t1" });
-    room.restore("c2", { peerId: "bob", presence: true, token: "t2" });
+    room.restore("c1", { peerId: "alice", presence: false, token: "t1", acked: 0 });
+    room.restore("c2", { peerId: "bob", presence: true, token: "t2", acked: 0 });
     expect(act(room, "c1", { type: "relay", to: "bob", data: '"hi"' })).toEqual([
       ["c2", { type: "relay", from: "alice", data: '"hi"' }],
     ]);

@@ -10,7 +10,15 @@
  * every sender is told how many relays were not delivered, and the peer leaves.
  */
 import { CLOSE_IDLE, CLOSE_REPLACED } from "../wire/close-codes.js";
-import { assertNever, type Outbound, type RoomCommand, type RoomEvent, roomError } from "./events.js";
+import {
+  assertNever,
+  type ErrorCode,
+  type Outbound,
+  type RoomCommand,
+  type RoomError,
+  type RoomEvent,
+  roomError,
+} from "./events.js";
 import { page } from "./page.js";
 import type { Reservation, Reservations } from "./reservations.js";
 import { newResumeToken, tokensEqual } from "./resume-token.js";
@@ -21,7 +29,15 @@ export interface Registration {
   peerId: string;
   presence: boolean;
   token: string;
+  /**
+   * The highest of the client's own relay numbers (`seq` on its relays) the room has taken in, carried across
+   * resumes: a relay numbered at or below it is one the room has already, sent again, and is dropped.
+   */
+  acked: number;
 }
+
+/** Relays a client may send before the room tells it, in one cumulative `ack`, which it has. */
+export const ACK_EVERY = 16;
 
 export interface RoomOptions {
   revision: Revision;
@@ -46,6 +62,11 @@ export interface RoomFacts<C> {
   isLive(connection: C): boolean;
   /** The relays last handed to `connection` (oldest first), which a drop may have lost in flight. */
   handed(connection: C): readonly HandedRelay[];
+  /**
+   * The `seq` from which `handed(connection)` holds every relay handed to it: past the ring's reach, or after a
+   * wake that lost the ring, a resume cannot promise to bring back what the client missed.
+   */
+  replayFrom(connection: C): number;
 }
 
 type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
@@ -57,6 +78,8 @@ export class Room<C> {
   readonly #byPeerId = new Map<string, C>();
   readonly #byConnection = new Map<C, Registration>();
   readonly #watchers = new Set<C>();
+  /** The `acked` last told to each connection, so that acks go out one per `ACK_EVERY` relays, not one per relay. */
+  readonly #ackSent = new Map<C, number>();
   readonly #revision: Revision;
   readonly #reservations: Reservations;
   readonly #graceMs: number;
@@ -107,6 +130,7 @@ export class Room<C> {
   restore(connection: C, registration: Registration): void {
     if (this.#byPeerId.has(registration.peerId)) return;
     this.#add(connection, registration);
+    this.#ackSent.set(connection, registration.acked);
   }
 
   handle(connection: C, command: RoomCommand, facts: RoomFacts<C>): Outbound<C>[] {
@@ -131,13 +155,15 @@ export class Room<C> {
   leave(connection: C, how: "clean" | "dropped", facts: RoomFacts<C>): Outbound<C>[] {
     const registration = this.#byConnection.get(connection);
     this.#watchers.delete(connection);
+    this.#ackSent.delete(connection);
     if (!registration) return [];
     this.#byConnection.delete(connection);
     if (this.#byPeerId.get(registration.peerId) !== connection) return [];
     this.#byPeerId.delete(registration.peerId);
     if (how === "dropped") {
-      const { peerId, token, presence } = registration;
-      this.#reservations.reserve({ peerId, token, presence, until: facts.now + this.#graceMs });
+      const { peerId, token, presence, acked } = registration;
+      const replayFrom = facts.replayFrom(connection);
+      this.#reservations.reserve({ peerId, token, presence, until: facts.now + this.#graceMs, acked, replayFrom });
       for (const { seq, from, data } of facts.handed(connection)) this.#reservations.keep(peerId, from, data, seq);
       return [];
     }
@@ -191,9 +217,10 @@ export class Room<C> {
         // A takeover: the old connection is closed and forgotten, and the peer never left. What it was handed
         // past the client's `last_seq` may never have arrived: it goes to the new connection.
         const unacked = facts.handed(holder);
+        const carried = { acked: this.#byConnection.get(holder)?.acked ?? 0, replayFrom: facts.replayFrom(holder) };
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
-        out.push(...this.#admit(connection, command, true));
+        out.push(...this.#admit(connection, command, carried));
         for (const { seq, from, data } of unacked) {
           if (command.lastSeq === undefined || seq > command.lastSeq) out.push(relay(connection, from, data));
         }
@@ -211,7 +238,7 @@ export class Room<C> {
       // Relays kept for an id nobody held: whoever registers it first receives them.
       const kept = this.#reservations.release(peerId);
       out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
-      out.push(...this.#admit(connection, command, false));
+      out.push(...this.#admit(connection, command));
       for (const { from, data } of kept) out.push(relay(connection, from, data));
       return out;
     }
@@ -221,7 +248,7 @@ export class Room<C> {
         return [...out, { to: connection, event: roomError("peer_id_taken", text, requestId) }];
       }
       const kept = this.#reservations.release(peerId);
-      out.push(...this.#admit(connection, command, true));
+      out.push(...this.#admit(connection, command, reservation));
       for (const { from, data, seq } of kept) {
         // Relays handed to the old connection that the client says it received are not sent twice.
         const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
@@ -232,7 +259,7 @@ export class Room<C> {
 
     // Announce before adding, so the newcomer is not told of its own arrival.
     out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
-    return [...out, ...this.#admit(connection, command, false)];
+    return [...out, ...this.#admit(connection, command)];
   }
 
   #handleListPeers(
@@ -248,12 +275,27 @@ export class Room<C> {
     return [...out, { to: connection, event: answer }];
   }
 
-  #handleRelay(connection: C, { to, data, keepFor, requestId }: Command<"relay">, facts: RoomFacts<C>): Outbound<C>[] {
+  #handleRelay(connection: C, command: Command<"relay">, facts: RoomFacts<C>): Outbound<C>[] {
+    const { seq, requestId } = command;
     const sender = this.#byConnection.get(connection);
     if (!sender) {
       const text = "register before relaying: the relay needs your peer id as its sender";
       return [{ to: connection, event: roomError("not_registered", text, requestId) }];
     }
+    if (seq !== undefined) {
+      // Sent again after a resume, and already taken in: dropped, and the client told at once what the room has.
+      if (seq <= sender.acked) return [this.#ack(connection, sender)];
+      sender.acked = seq;
+    }
+    const out = this.#route(connection, sender, command, facts);
+    const told = this.#ackSent.get(connection) ?? 0;
+    if (seq !== undefined && sender.acked - told >= ACK_EVERY) out.push(this.#ack(connection, sender));
+    return out;
+  }
+
+  /** Where a relay goes: to its live target, or kept for a reserved one (or, with `keepFor`, for whoever comes). */
+  #route(connection: C, sender: Registration, command: Command<"relay">, facts: RoomFacts<C>): Outbound<C>[] {
+    const { to, data, keepFor, requestId } = command;
     const out: Outbound<C>[] = [];
     const target = this.#byPeerId.get(to);
     if (target !== undefined) {
@@ -263,18 +305,27 @@ export class Room<C> {
     }
     if (!this.#reservations.get(to)) {
       if (keepFor === undefined || keepFor <= 0) {
-        return [{ to: connection, event: roomError("unknown_peer", `no peer "${to}" in this room`, requestId) }];
+        return [{ to: connection, event: relayError("unknown_peer", `no peer "${to}" in this room`, to, requestId) }];
       }
       this.#reservations.reserve({
         peerId: to,
         token: OPEN_MAILBOX,
         presence: false,
         until: facts.now + keepFor,
+        acked: 0,
+        replayFrom: 1,
       });
     }
     const kept = this.#reservations.keep(to, sender.peerId, data);
-    if (!kept.kept) out.push({ to: connection, event: roomError("mailbox_full", `${kept.why}; not kept`, requestId) });
+    if (!kept.kept)
+      out.push({ to: connection, event: relayError("mailbox_full", `${kept.why}; not kept`, to, requestId) });
     return out;
+  }
+
+  /** The cumulative ack of the client's relays the room has taken in. */
+  #ack(connection: C, sender: Registration): Outbound<C> {
+    this.#ackSent.set(connection, sender.acked);
+    return { to: connection, event: { type: "ack", seq: sender.acked } };
   }
 
   #handlePing(connection: C, { requestId }: Command<"ping">): Outbound<C>[] {
@@ -283,12 +334,24 @@ export class Room<C> {
     return [{ to: connection, event: answer }];
   }
 
-  /** Registers `connection` as the command's peer id with a fresh resume token (or the client's own), and answers it. */
-  #admit(connection: C, command: Command<"register">, resumed: boolean): Outbound<C>[] {
+  /**
+   * Registers `connection` as the command's peer id with a fresh resume token (or the client's own), and answers it.
+   * `resumed`: what the id had when it was taken back: the client's relays taken in so far, and from which of the
+   * relays handed to its last connection a replay is whole.
+   */
+  #admit(connection: C, command: Command<"register">, resumed?: { acked: number; replayFrom: number }): Outbound<C>[] {
     const { peerId, presence, requestId } = command;
-    const registration = { peerId, presence, token: command.ownToken ?? newResumeToken() };
+    const acked = resumed?.acked ?? 0;
+    const registration = { peerId, presence, token: command.ownToken ?? newResumeToken(), acked };
     this.#add(connection, registration);
-    return [this.#registered(connection, registration, resumed, requestId)];
+    this.#ackSent.set(connection, acked);
+    const answer = this.#registered(connection, registration, resumed !== undefined, requestId);
+    if (resumed && answer.event.type === "registered") {
+      answer.event.acked = acked;
+      // Whole when every relay handed to the last connection after the client's `last_seq` is still here.
+      answer.event.recovered = resumed.replayFrom <= (command.lastSeq ?? 0) + 1;
+    }
+    return [answer];
   }
 
   #registered(connection: C, registration: Registration, resumed: boolean, requestId?: string): Outbound<C> {
@@ -340,6 +403,7 @@ export class Room<C> {
   }
 
   #forget(connection: C): void {
+    this.#ackSent.delete(connection);
     const registration = this.#byConnection.get(connection);
     this.#byConnection.delete(connection);
     this.#watchers.delete(connection);
@@ -370,4 +434,11 @@ export class Room<C> {
 
 function relay<C>(to: C, from: string, data: string): Outbound<C> {
   return { to, event: { type: "relay", from, data } };
+}
+
+/** An error about a relay, naming its target so that a sender can tell which of its relays it is about. */
+function relayError(code: ErrorCode, message: string, to: string, requestId?: string): RoomError {
+  const error = roomError(code, message, requestId);
+  error.to = to;
+  return error;
 }

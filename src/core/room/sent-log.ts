@@ -14,15 +14,27 @@ export class SentLog {
   seq: number;
   /** Saved with the connection: after a wake, numbering resumes past it, so `seq` never goes backwards. */
   ceiling: number;
+  /**
+   * Relays were handed over before this log was made (it was rebuilt after a wake, and the ring it had is gone):
+   * nothing before this log's first relay can be replayed.
+   */
+  readonly lost: boolean;
+  /** Whether the connection's saved state says it was ever handed a relay (so that a wake knows `lost`). */
+  handedSaved: boolean;
   readonly #from: string[] = [];
   readonly #data: string[] = [];
   #start = 0;
   #count = 0;
   #totalChars = 0;
 
-  constructor(seqCeiling = 0) {
+  readonly #restartedFrom: number;
+
+  constructor(seqCeiling = 0, handedBefore = false) {
     this.seq = seqCeiling;
     this.ceiling = seqCeiling;
+    this.lost = handedBefore;
+    this.handedSaved = handedBefore;
+    this.#restartedFrom = seqCeiling;
   }
 
   /** Numbers and keeps one relay (its data's JSON text); true when `seq` reached the ceiling and it moved. */
@@ -43,6 +55,16 @@ export class SentLog {
   reserve(): number {
     if (this.ceiling <= this.seq) this.ceiling = this.seq + SEQ_BLOCK;
     return this.ceiling;
+  }
+
+  /**
+   * The `seq` from which the ring holds every relay handed: its oldest, or the next to come when it holds none; after
+   * a wake that lost the ring, nothing from before it.
+   */
+  replayFrom(): number {
+    const oldest = this.seq - this.#count + 1;
+    // What was handed before the wake was numbered up to the ceiling it restarted from: none of that is here.
+    return this.lost ? Math.max(oldest, this.#restartedFrom + 1) : oldest;
   }
 
   /** The relays kept, oldest first. */

@@ -12,6 +12,7 @@ import {
   isValidPeerId,
   type ListPeersMessage,
   type RegisterMessage,
+  type RelayMessage,
 } from "./protocol.js";
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
@@ -98,21 +99,26 @@ export function peekRequestId(frame: string | ArrayBuffer): string | undefined {
   return id.length > 0 && !id.includes("\\") ? id : undefined;
 }
 
-/** A relay read in its canonical shape: its target, request id, and its data as the JSON text it came as. */
+/** A relay read in its canonical shape: its target, numbers, and its data as the JSON text it came as. */
 export interface CanonicalRelay {
   to: string;
   /** The relayed value's JSON text, exactly as the client wrote it. */
   data: string;
+  seq: number | undefined;
   requestId: string | undefined;
 }
 
 const RELAY_PREFIX = '{"type":"relay","to":"';
+const SEQ_KEY = ',"seq":';
 const REQUEST_ID_KEY = ',"request_id":"';
 const DATA_KEY = ',"data":';
+/** The longest `seq` read on the hot path: every safe integer has at most 16 digits. */
+const MAX_SEQ_DIGITS = 16;
 
 /**
  * The relay hot path: a frame written `{"type":"relay","to":"<id>","data":<json>}` (the way the SDK and most clients
- * write one), optionally with `"request_id":"<id>"` just before or just after `data`, is read without parsing it
+ * write one), optionally with `"seq":<n>` after `to`, and `"request_id":"<id>"` just before or just after `data`
+ * (the SDK writes `{"type":"relay","to":...,"seq":...,"request_id":...,"data":...}`), is read without parsing it
  * whole: only the data is parsed (it must be JSON, nested no deeper than the limit), and its text travels on as it
  * came, so the server never serializes it again. Undefined for any other shape or anything wrong, which
  * `parseClientMessage` then reads and words. A JSON text splits one way only, so when the data between the fixed
@@ -125,6 +131,16 @@ export function readCanonicalRelay(frame: string | ArrayBuffer, limits: ParseLim
   const to = frame.slice(RELAY_PREFIX.length, toEnd);
   if (toEnd < 0 || !isValidPeerId(to)) return undefined;
   let at = toEnd + 1;
+  let seq: number | undefined;
+  if (frame.startsWith(SEQ_KEY, at)) {
+    at += SEQ_KEY.length;
+    let end = at;
+    while (end < frame.length && end - at <= MAX_SEQ_DIGITS && isDigit(frame.charCodeAt(end))) end++;
+    seq = Number(frame.slice(at, end));
+    // No sign, no leading zero, no fraction: what the full parser would read as the same whole number from 1.
+    if (end === at || frame.charCodeAt(at) === 48 || !Number.isSafeInteger(seq)) return undefined;
+    at = end;
+  }
   let requestId: string | undefined;
   if (frame.startsWith(REQUEST_ID_KEY, at)) {
     const end = frame.indexOf('"', at + REQUEST_ID_KEY.length);
@@ -150,7 +166,11 @@ export function readCanonicalRelay(frame: string | ArrayBuffer, limits: ParseLim
     return undefined;
   }
   if (nestsDeeperThan(value, limits.maxJsonDepth, 2)) return undefined;
-  return { to, data, requestId };
+  return { to, data, seq, requestId };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /** The request id between `start` and `end`, if it is one that needs no unescaping; else undefined. */
@@ -201,7 +221,11 @@ function parseFields(fields: Record<string, unknown>): ParseResult {
     case "relay": {
       if (!isValidPeerId(fields.to)) return fail("invalid_peer_id", describePeerId("to", fields.to));
       if (!("data" in fields)) return fail("invalid_message", 'relay needs a "data" field (any JSON)');
-      return { ok: true, message: { type, to: fields.to, data: fields.data } };
+      const { seq } = fields;
+      if (seq !== undefined && !isSeq(seq)) return fail("invalid_message", "seq must be a whole number from 1");
+      const message: RelayMessage = { type, to: fields.to, data: fields.data };
+      if (seq !== undefined) message.seq = seq;
+      return { ok: true, message };
     }
     case "ping":
       return { ok: true, message: { type } };
@@ -232,6 +256,10 @@ export function nestsDeeperThan(value: unknown, max: number, depth = 1): boolean
 
 function fail(code: ErrorCode, error: string): ParseResult {
   return { ok: false, error: errorMessage(code, error) };
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
 }
 
 function isValidRequestId(value: unknown): value is string {

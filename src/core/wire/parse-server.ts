@@ -29,6 +29,8 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
         rev: m.rev,
         resume_token: typeof m.resume_token === "string" ? m.resume_token : "",
         ...(m.resumed === true ? { resumed: true } : {}),
+        ...(typeof m.acked === "number" && Number.isSafeInteger(m.acked) ? { acked: m.acked } : {}),
+        ...(typeof m.recovered === "boolean" ? { recovered: m.recovered } : {}),
       });
     case "peers":
       if (!isStringArray(m.peers) || typeof m.rev !== "number") return undefined;
@@ -49,6 +51,8 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
       return { type: "peer_left", peer_id: m.peer_id, rev: m.rev };
     case "pong":
       return echo<PongMessage>(m, { type: "pong" });
+    case "ack":
+      return typeof m.seq === "number" && Number.isSafeInteger(m.seq) ? { type: "ack", seq: m.seq } : undefined;
     case "error": {
       if (typeof m.error !== "string") return undefined;
       // An error code this version does not know (a newer server's) still reaches the client, with its text.

@@ -31,6 +31,11 @@ describe("parseClientMessage accepts", () => {
       { type: "relay", to: "bob", data: { sdp: "v=0" } },
     ],
     ["relay with null data", '{"type":"relay","to":"bob","data":null}', { type: "relay", to: "bob", data: null }],
+    [
+      "a relay numbered by its client",
+      '{"type":"relay","to":"bob","seq":12,"request_id":"r12","data":1}',
+      { type: "relay", to: "bob", seq: 12, data: 1, request_id: "r12" },
+    ],
     ["relay with a string", '{"type":"relay","to":"bob","data":"hi"}', { type: "relay", to: "bob", data: "hi" }],
     [
       "relay ignoring a client-supplied from",
@@ -95,6 +100,9 @@ describe("parseClientMessage rejects", () => {
     ["relay without to", '{"type":"relay","data":1}', "invalid_peer_id", undefined],
     ["relay to a malformed id", '{"type":"relay","to":"a b","data":1}', "invalid_peer_id", undefined],
     ["relay without data", '{"type":"relay","to":"bob","request_id":"r"}', "invalid_message", "r"],
+    ["a relay numbered 0", '{"type":"relay","to":"bob","seq":0,"data":1}', "invalid_message", undefined],
+    ["a relay numbered 1.5", '{"type":"relay","to":"bob","seq":1.5,"data":1}', "invalid_message", undefined],
+    ["a relay numbered as a string", '{"type":"relay","to":"bob","seq":"1","data":1}', "invalid_message", undefined],
     ["an empty resume token", '{"type":"register","peer_id":"a","resume_token":""}', "invalid_message", undefined],
     ["a numeric resume token", '{"type":"register","peer_id":"a","resume_token":5}', "invalid_message", undefined],
     ["a zero limit", '{"type":"list_peers","limit":0,"request_id":"r"}', "invalid_message", "r"],
@@ -160,6 +168,20 @@ describe("parseServerMessage accepts", () => {
   const accepted: Array<[string, ServerMessage]> = [
     ["registered", { type: "registered", peer_id: "a", peers: ["b"], rev: 3, resume_token: "t", request_id: "r" }],
     ["registered by resume", { type: "registered", peer_id: "a", peers: [], rev: 3, resume_token: "t", resumed: true }],
+    [
+      "registered by resume, saying what was kept",
+      {
+        type: "registered",
+        peer_id: "a",
+        peers: [],
+        rev: 3,
+        resume_token: "t",
+        resumed: true,
+        acked: 7,
+        recovered: false,
+      },
+    ],
+    ["an ack", { type: "ack", seq: 16 }],
     ["a page of peers", { type: "peers", peers: ["a"], rev: 1, next: "a" }],
     ["undeliverable", { type: "error", code: "undeliverable", error: "not delivered", to: "b", count: 3 }],
     ["peers", { type: "peers", peers: [], rev: 0 }],

@@ -35,6 +35,12 @@ export interface RelayMessage {
   type: "relay";
   to: string;
   data: unknown;
+  /**
+   * The client's own number for this relay, from 1 and one more each time, kept across resumes: the server answers
+   * with `ack`s, and a relay sent again that it already has is dropped, so a client may send again whatever it had
+   * no `ack` for after a drop, and nothing arrives twice.
+   */
+  seq?: number;
   request_id?: string;
 }
 /** Only needed when the text differs from `PING_TEXT` (e.g. it carries a request_id); the exact text never wakes the room. */
@@ -58,6 +64,13 @@ export interface RegisteredMessage {
   resume_token: string;
   /** This registration took the id over with a resume token; relays kept for it follow. */
   resumed?: boolean;
+  /** With `resumed`: the highest `seq` of this peer's relays the server has; send again those after it. */
+  acked?: number;
+  /**
+   * With `resumed`: true when every relay handed to the last connection after the `last_seq` given follows (none
+   * was lost); false when some may be gone (the room lost them), so re-check what depends on them.
+   */
+  recovered?: boolean;
   request_id?: string;
 }
 export interface PeersMessage {
@@ -89,6 +102,11 @@ export interface PongMessage {
   type: "pong";
   request_id?: string;
 }
+/** The server has every relay of this connection's peer numbered up to `seq` (cumulative; one per 16 relays). */
+export interface AckMessage {
+  type: "ack";
+  seq: number;
+}
 export interface ErrorMessage {
   type: "error";
   code: ErrorCode;
@@ -106,6 +124,7 @@ export type ServerMessage =
   | PeerJoinedMessage
   | PeerLeftMessage
   | PongMessage
+  | AckMessage
   | ErrorMessage;
 export type ServerMessageType = ServerMessage["type"];
 

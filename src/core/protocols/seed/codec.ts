@@ -10,8 +10,10 @@ export const seedCodec: Codec = {
   heartbeats: false,
   decode(frame, limits): Decoded {
     const relay = readCanonicalRelay(frame, limits);
-    if (relay)
-      return { ok: true, command: { type: "relay", to: relay.to, data: relay.data, requestId: relay.requestId } };
+    if (relay) {
+      const { to, data, seq, requestId } = relay;
+      return { ok: true, command: { type: "relay", to, data, seq, requestId } };
+    }
     const parsed = parseClientMessage(frame, limits);
     if (!parsed.ok) {
       const { code, error, request_id: requestId } = parsed.error;
@@ -38,7 +40,7 @@ function toCommand(message: ClientMessage): RoomCommand {
       return { type: "register", peerId, presence, resumeToken, lastSeq, requestId };
     }
     case "relay":
-      return { type: "relay", to: message.to, data: JSON.stringify(message.data), requestId };
+      return { type: "relay", to: message.to, data: JSON.stringify(message.data), seq: message.seq, requestId };
     case "list_peers":
       return { type: "list_peers", limit: message.limit, after: message.after, requestId };
     case "ping":
@@ -51,9 +53,11 @@ function toCommand(message: ClientMessage): RoomCommand {
 function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" | "relay" }>): ServerMessage {
   switch (event.type) {
     case "registered": {
-      const { peerId, peers, rev, resumeToken, resumed } = event;
+      const { peerId, peers, rev, resumeToken, resumed, acked, recovered } = event;
       const message: ServerMessage = { type: "registered", peer_id: peerId, peers, rev, resume_token: resumeToken };
       if (resumed) message.resumed = true;
+      if (acked !== undefined) message.acked = acked;
+      if (recovered !== undefined) message.recovered = recovered;
       return withRequestId(message, event);
     }
     case "peers": {
@@ -66,6 +70,8 @@ function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" | "relay
       return { type: event.type, peer_id: event.peerId, rev: event.rev };
     case "pong":
       return withRequestId({ type: "pong" }, event);
+    case "ack":
+      return { type: "ack", seq: event.seq };
     case "error": {
       const message: ServerMessage = { type: "error", code: event.code, error: event.message };
       if (event.to !== undefined) message.to = event.to;
