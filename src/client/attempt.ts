@@ -8,12 +8,22 @@ import type { ResolvedOptions } from "./client-options.js";
 import { Keepalive } from "./keepalive.js";
 import type { WebSocketLike } from "./websocket.js";
 
+/** The close code of a server going away for a restart (RFC 6455): its successor is a moment away. */
+export const CLOSE_SERVICE_RESTART = 1012;
+
+/**
+ * How a connection ended: dropped (its network, silence, no registration in time), the server restarting, or the
+ * upgrade refused with an HTTP status. A browser cannot read a refused upgrade's status, so the server says it in
+ * the close code (4000 plus the status); Node's `ws` says it in its error.
+ */
+export type Loss = { kind: "dropped" } | { kind: "restarting" } | { kind: "refused"; status: number };
+
 export interface AttemptEvents {
   /** The socket opened: time to register. */
   open(): void;
   message(data: unknown): void;
-  /** The socket closed or went silent, it was not registered in time, or no join token came: try again. */
-  lost(): void;
+  /** The socket closed or went silent, it was not registered in time, no join token came, or it was refused. */
+  lost(loss: Loss): void;
   /** Another connection took the peer id over with its resume token. */
   replaced(): void;
   /** The `token` function failed (`lost` follows). */
@@ -23,6 +33,8 @@ export interface AttemptEvents {
 export class Attempt {
   #socket: WebSocketLike | undefined;
   #over = false;
+  /** The HTTP status of a refused upgrade, as the `ws` package reports it. */
+  #refusedWith: number | undefined;
   readonly #keepalive: Keepalive;
   readonly #deadline: ReturnType<typeof setTimeout>;
 
@@ -118,14 +130,24 @@ export class Attempt {
     ws.onclose = (event) => {
       if (this.#over) return;
       if (event.code === CLOSE_REPLACED) this.events.replaced();
-      else this.#lose();
+      else this.#lose(lossOf(event.code, this.#refusedWith));
     };
-    ws.onerror = () => {
-      // A close event follows; it decides what to do.
+    ws.onerror = (event) => {
+      // A close event follows; it decides what to do. `ws` names a refused upgrade's status here.
+      const message = (event as { message?: unknown } | undefined)?.message;
+      const status = typeof message === "string" ? /Unexpected server response: (\d{3})/.exec(message)?.[1] : undefined;
+      if (status !== undefined) this.#refusedWith = Number(status);
     };
   }
 
-  #lose(): void {
-    if (!this.#over) this.events.lost();
+  #lose(loss: Loss = { kind: "dropped" }): void {
+    if (!this.#over) this.events.lost(loss);
   }
+}
+
+function lossOf(code: number, refusedWith: number | undefined): Loss {
+  if (code === CLOSE_SERVICE_RESTART || refusedWith === 503) return { kind: "restarting" };
+  if (code >= 4400 && code <= 4599) return { kind: "refused", status: code - 4000 };
+  if (refusedWith !== undefined) return { kind: "refused", status: refusedWith };
+  return { kind: "dropped" };
 }

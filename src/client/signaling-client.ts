@@ -1,7 +1,9 @@
 /**
  * The signaling client: one WebSocket to one room, registered under one peer id, that reconnects on its own.
- * Requests with an answer are promises matched by `request_id`; messages sent while reconnecting are queued and
- * flushed after the client has registered again. Runs in browsers and in Node (inject `WebSocket` from `ws`).
+ * Requests with an answer are promises matched by `request_id`. Relays are numbered and kept until the server
+ * acknowledges them: those sent while reconnecting, or lost in flight with a connection, are sent again once the
+ * client has registered again, and the server drops what it already has. Runs in browsers and in Node (inject
+ * `WebSocket` from `ws`).
  */
 import {
   type PeersMessage,
@@ -9,25 +11,34 @@ import {
   type RegisteredMessage,
   type ServerMessage,
 } from "../core/wire/protocol.js";
-import { Attempt } from "./attempt.js";
+import { Attempt, type Loss } from "./attempt.js";
 import { backoffDelay } from "./backoff.js";
 import { type ResolvedOptions, resolveOptions, type SignalingClientOptions } from "./client-options.js";
 import { type Deferred, deferred } from "./deferred.js";
 import { Emitter } from "./emitter.js";
-import { OutgoingQueue } from "./outgoing-queue.js";
 import { PendingRequests } from "./pending-requests.js";
 import { SignalingError, type SignalingErrorCode } from "./signaling-error.js";
 import type { ConnectionState, SignalingEvents } from "./signaling-events.js";
+import { UnackedRelays } from "./unacked-relays.js";
 import { roomUrl } from "./websocket.js";
 
 export type { ConnectionState, SignalingEvents } from "./signaling-events.js";
 
-type Outgoing =
-  | { type: "relay"; to: string; data: unknown; request_id: string }
-  | { type: "list_peers"; request_id: string };
+type Outgoing = { type: "list_peers"; request_id: string };
 
 /** Errors after which registering again cannot succeed: the client gives up rather than retry forever. */
 const FATAL: ReadonlySet<SignalingErrorCode> = new Set(["invalid_peer_id", "already_registered", "invalid_message"]);
+/** What an upgrade refused with each HTTP status is called, where the server's own words did not come. */
+const REFUSED: Readonly<Record<number, SignalingErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  429: "too_many_connections",
+};
+/** Refusals a new join token may mend: with a `token` function, it is asked for a fresh one this many times. */
+const TOKEN_REFUSALS_TRIED = 3;
+/** After a server restart (1012), the client is back within this long, spread at random so that a crowd is too. */
+const RESTART_RECONNECT_MS = 1_000;
 
 /**
  * One WebSocket to one room, registered under one peer id, that reconnects on its own and takes its id back with
@@ -55,7 +66,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #registered = false;
   #lastRegistered: RegisteredMessage | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #queue: OutgoingQueue<Outgoing>;
+  readonly #unacked: UnackedRelays;
+  /** Whether the server acknowledges numbered relays (its `registered` says `acked`); an older one does not. */
+  #serverAcks = true;
+  /** The refusal the server said in a frame on this attempt, before closing it. */
+  #refusal: SignalingError | undefined;
+  /** Refusals of the join token in a row. */
+  #tokenRefusals = 0;
   readonly #pending: PendingRequests<Outgoing>;
   #connecting: Deferred<RegisteredMessage, SignalingError> | undefined;
 
@@ -67,7 +84,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#options = resolveOptions(options);
     this.#resumeToken = options.resumeToken;
     this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
-    this.#queue = new OutgoingQueue(this.#options.maxQueue);
+    this.#unacked = new UnackedRelays(this.#options.maxQueue);
   }
 
   /** The newest resume token the server gave, to keep across a page reload (see `resumeToken`). */
@@ -102,9 +119,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.#connecting.promise;
   }
 
-  /** Sends `data` to peer `to`; queued while reconnecting. A failure arrives as an `error` event. */
+  /**
+   * Sends `data` to peer `to`: now, or once registered again if the client is reconnecting. Kept until the server
+   * acknowledges it, and sent again after a drop that may have lost it. A failure arrives as an `error` event.
+   */
   relay(to: string, data: unknown): void {
-    this.#enqueue({ type: "relay", to, data, request_id: this.#nextId("relay") });
+    if (this.#final) throw new SignalingError("closed", "the client was closed");
+    const relay = this.#unacked.add(to, data);
+    if (!this.#registered) return;
+    this.#sendNow(relay);
+    if (!this.#serverAcks) this.#unacked.clear();
+  }
+
+  /** How many relays the server has not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.#unacked.size;
   }
 
   /** The other peers registered in the room. */
@@ -134,7 +163,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
     this.#pending.rejectAll(closed);
-    this.#queue.drain();
+    this.#unacked.clear();
     this.#setState("closed");
   }
 
@@ -144,7 +173,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#current = new Attempt(this.#options, this.url, {
       open: () => this.#register(),
       message: (data) => this.#onMessage(data),
-      lost: () => this.#onSocketLost(),
+      lost: (loss) => this.#onSocketLost(loss),
       replaced: () => this.#onReplaced(),
       tokenFailed: (why) =>
         this.emit("error", new SignalingError("token_failed", `could not get a join token: ${why}`)),
@@ -187,6 +216,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case "peer_left":
         this.emit("peer-left", { peerId: message.peer_id, rev: message.rev });
         break;
+      case "ack":
+        this.#unacked.acked(message.seq);
+        break;
       case "error":
         this.#onServerError(new SignalingError(message.code, message.error, message.request_id));
         break;
@@ -199,15 +231,27 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#current?.registered();
     if (message.resume_token) this.#resumeToken = message.resume_token;
     this.#lastSeq = 0; // the new connection numbers its relays afresh
+    const again = this.#lastRegistered !== undefined;
     this.#registered = true;
     this.#lastRegistered = message;
     this.#attempt = 0;
+    this.#tokenRefusals = 0;
     this.#setState("open");
+    // What the server has is dropped; the rest (lost in flight, or sent while away) goes again, in order.
+    this.#serverAcks = message.acked !== undefined;
+    if (message.acked !== undefined) this.#unacked.acked(message.acked);
+    const resent = this.#unacked.waiting();
+    for (const relay of resent) this.#sendNow(relay);
+    if (!this.#serverAcks) this.#unacked.clear();
     for (const pending of this.#pending.unsentOn(this.#generation)) this.#sendPending(pending);
-    for (const message of this.#queue.drain()) this.#sendNow(message);
     this.#connecting?.resolve(message);
     this.#connecting = undefined;
     this.emit("registered", message);
+    if (again) {
+      // Whole when the id was taken back with everything the last connection was handed after last_seq.
+      const recovered = message.resumed === true && message.recovered !== false;
+      this.emit("rejoined", { resumed: message.resumed === true, recovered, resent: resent.length });
+    }
   }
 
   #onServerError(error: SignalingError): void {
@@ -215,7 +259,15 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.#onRegisterFailed(error);
       return;
     }
-    if (error.requestId && this.#pending.reject(error.requestId, error)) return;
+    // A refused upgrade said in a frame: its close follows, and decides.
+    if (!this.#registered && REFUSAL_CODES.has(error.code)) {
+      this.#refusal = error;
+      return;
+    }
+    if (error.requestId) {
+      this.#unacked.told(error.requestId);
+      if (this.#pending.reject(error.requestId, error)) return;
+    }
     this.emit("error", error);
   }
 
@@ -243,20 +295,52 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.close();
   }
 
-  #onSocketLost(): void {
+  #onSocketLost(loss: Loss): void {
+    const refusal = this.#refusal;
+    this.#refusal = undefined;
     this.#abandonSocket();
     if (this.#final) return;
+    if (loss.kind === "restarting") {
+      // The server restarts (a deploy, a self-hosted server stopping): its successor is a moment away, and the id
+      // is held for this client meanwhile. Back at once, spread at random so that every client is not at once.
+      this.#attempt = 0;
+      this.#scheduleReconnect(0, { baseMs: RESTART_RECONNECT_MS, maxMs: RESTART_RECONNECT_MS });
+      return;
+    }
+    if (loss.kind === "refused") {
+      this.#onRefused(refusal ?? refusedWith(loss.status));
+      return;
+    }
     this.#scheduleReconnect(this.#attempt++);
   }
 
-  #scheduleReconnect(attempt: number): void {
+  /**
+   * The server refused the upgrade. Too many connections will pass: try again later. A refused join token, or a
+   * room or origin it does not grant, will not change by itself: `connect()` rejects and the client closes, unless
+   * `token` is a function, which is asked again for a fresh token a few times first.
+   */
+  #onRefused(error: SignalingError): void {
+    this.emit("error", error);
+    const mendable =
+      typeof this.#options.token === "function" && (error.code === "unauthorized" || error.code === "forbidden");
+    if (error.code === "too_many_connections" || (mendable && ++this.#tokenRefusals < TOKEN_REFUSALS_TRIED)) {
+      this.#scheduleReconnect(this.#attempt++);
+      return;
+    }
+    const connecting = this.#connecting;
+    this.#connecting = undefined;
+    this.close();
+    connecting?.reject(error);
+  }
+
+  #scheduleReconnect(attempt: number, backoff = this.#options.backoff): void {
     this.#setState(this.#connecting ? "connecting" : "reconnecting");
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = setTimeout(
       () => {
         if (!this.#final) this.#open();
       },
-      backoffDelay(attempt, this.#options.backoff),
+      backoffDelay(attempt, backoff),
     );
   }
 
@@ -283,12 +367,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#sendNow(pending.message);
   }
 
-  #enqueue(message: Outgoing): void {
-    if (this.#final) throw new SignalingError("closed", "the client was closed");
-    if (this.#registered) this.#sendNow(message);
-    else this.#queue.push(message);
-  }
-
   #sendNow(message: object): void {
     this.#current?.send(JSON.stringify(message));
   }
@@ -302,4 +380,18 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#state = state;
     this.emit("state", state);
   }
+}
+
+/** The codes of a refused upgrade said in a frame (see the Worker's `refusalForBrowsers`). */
+const REFUSAL_CODES: ReadonlySet<SignalingErrorCode> = new Set([
+  "unauthorized",
+  "forbidden",
+  "origin_not_allowed",
+  "too_many_connections",
+  "bad_request",
+]);
+
+function refusedWith(status: number): SignalingError {
+  const code = REFUSED[status] ?? "forbidden";
+  return new SignalingError(code, `the server refused the connection (HTTP ${status})`);
 }

@@ -45,3 +45,31 @@ export function safeDecode(segment: string): string {
 export function jsonError(status: number, code: string, error: string, headers: Record<string, string> = {}): Response {
   return Response.json({ ok: false, code, error }, { status, headers: { ...NO_STORE, ...headers } });
 }
+
+/**
+ * The close codes a refused upgrade is told with where the client cannot read an HTTP status: 4000 plus the status,
+ * and 1012 (service restart: reconnect soon) for a server that is stopping.
+ */
+export const REFUSAL_CLOSE_CODES: Readonly<Record<number, number>> = {
+  400: 4400,
+  401: 4401,
+  403: 4403,
+  429: 4429,
+  503: 1012,
+};
+
+/**
+ * A refusal of a WebSocket upgrade, said so that a browser can read it: browsers hide the HTTP status of a refused
+ * upgrade (the page sees a bare 1006), so the socket is accepted here, in the Worker (no room is touched), told the
+ * error as the protocol says errors, and closed with the status's close code. Anything else passes as it is.
+ */
+export async function refusalForBrowsers(response: Response): Promise<Response> {
+  const code = REFUSAL_CLOSE_CODES[response.status];
+  if (code === undefined) return response;
+  const body = (await response.json()) as { code?: string; error?: string };
+  const { 0: client, 1: server } = new WebSocketPair();
+  server.accept();
+  server.send(JSON.stringify({ type: "error", code: body.code ?? "refused", error: body.error ?? "refused" }));
+  server.close(code, (body.code ?? "refused").slice(0, 64));
+  return new Response(null, { status: 101, webSocket: client });
+}

@@ -7,13 +7,18 @@ import { describeError, logEvent } from "../core/log.js";
 import { DEFAULT_ROOM } from "../core/wire/protocol.js";
 import { roomStats, shutdown } from "./admin.js";
 import { connect } from "./connect.js";
-import { jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
+import { jsonError, NO_STORE, notFound, type RouteContext, refusalForBrowsers, safeDecode } from "./http.js";
 import { iceServers } from "./ice-servers.js";
 import { peerjs } from "./peerjs-routes.js";
 
 export { PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
 
-type Route = { match(c: RouteContext): boolean; handle(c: RouteContext): Promise<Response> | Response };
+type Route = {
+  match(c: RouteContext): boolean;
+  handle(c: RouteContext): Promise<Response> | Response;
+  /** The seed protocol's WebSocket, whose clients (the SDK) read a refusal said in a frame. */
+  seed?: true;
+};
 
 /**
  * An endpoint served under `base`: `base/<name>` joins the room or namespace named, and `base` alone the one named
@@ -22,6 +27,7 @@ type Route = { match(c: RouteContext): boolean; handle(c: RouteContext): Promise
  */
 function endpointRoute(endpoint: Endpoint, base: string, bare: boolean): Route {
   return {
+    ...(endpoint === "seed" ? { seed: true as const } : {}),
     match: (c) => (bare && c.pathname === base) || c.pathname.startsWith(`${base}/`),
     handle: (c) =>
       connect(c, endpoint, c.pathname === base ? DEFAULT_ROOM : safeDecode(c.pathname.slice(base.length + 1))),
@@ -36,7 +42,7 @@ const ROUTES: Route[] = [
   { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
   { match: (c) => c.pathname === "/admin/shutdown", handle: shutdown },
   // The seed protocol: `/` (the room `default`, for a WebSocket; the demo page otherwise) and `/rooms/<name>`.
-  { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => connect(c, "seed", DEFAULT_ROOM) },
+  { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => connect(c, "seed", DEFAULT_ROOM), seed: true },
   endpointRoute("seed", "/rooms", false),
   // y-webrtc: `signaling: ["wss://<host>/y-webrtc/<namespace>"]`; a join token comes as `?token=`.
   endpointRoute("y-webrtc", "/y-webrtc", true),
@@ -57,10 +63,10 @@ export default {
         pathname: url.pathname,
         upgrade: request.headers.get("Upgrade")?.toLowerCase() === "websocket",
       };
-      const refused = checkOrigin(context);
-      if (refused) return refused;
       const route = ROUTES.find((r) => r.match(context));
-      const response = await (route ? route.handle(context) : staticAsset(context));
+      const response = checkOrigin(context) ?? (await (route ? route.handle(context) : staticAsset(context)));
+      // The SDK in a browser learns why its upgrade was refused, and whether trying again can help.
+      if (context.upgrade && route?.seed && request.headers.has("Origin")) return await refusalForBrowsers(response);
       return withCors(context, response);
     } catch (error) {
       if (error instanceof ConfigError) {

@@ -18,6 +18,18 @@ afterEach(() => {
 });
 afterAll(() => worker.dispose());
 
+/** A socket whose frames can be made to vanish, as those in flight when a connection dies do. */
+class LossyWebSocket extends WebSocket {
+  swallow = false;
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols);
+    sockets.push(this);
+  }
+  override send(data: string): void {
+    if (!this.swallow) super.send(data);
+  }
+}
+
 /** Sockets the clients opened, newest last, so a test can cut one the way a network would; and how each failed. */
 const sockets: WebSocket[] = [];
 const failures: string[] = [];
@@ -121,6 +133,52 @@ describe("SignalingClient", () => {
     await registeredAgain;
     expect(alice.state).toBe("open");
     expect(await once<{ data: unknown }>((l) => bob.on("relay", l))).toMatchObject({ data: "sent while reconnecting" });
+  });
+
+  // Regression: a relay the client sent on a connection that died before the server read it was gone, and nobody
+  // was told.
+  it("sends again after a drop what the server had not taken in, and nothing twice", async () => {
+    const room = freshRoom();
+    const bob = client("bob", room);
+    const alice = client("alice", room, {
+      WebSocket: LossyWebSocket as unknown as SignalingClientOptions["WebSocket"],
+    });
+    await Promise.all([alice.connect(), bob.connect()]);
+    const got: unknown[] = [];
+    bob.on("relay", ({ data }) => got.push(data));
+    alice.relay("bob", 1);
+    alice.relay("bob", 2);
+    await vi.waitFor(() => expect(got).toEqual([1, 2]));
+    // The next two are lost in flight with the connection: written, never read by the server.
+    const lossy = sockets.at(-2) as LossyWebSocket;
+    lossy.swallow = true;
+    alice.relay("bob", 3);
+    alice.relay("bob", 4);
+    const rejoined = once<{ resumed: boolean; recovered: boolean; resent: number }>((l) => alice.on("rejoined", l));
+    lossy.terminate();
+    expect(await rejoined).toEqual({ resumed: true, recovered: true, resent: 2 });
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3, 4]));
+    alice.relay("bob", 5);
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3, 4, 5]));
+    // The resume said the server had 1 and 2; 3 to 5 wait for the next ack, which comes once per 16.
+    expect(alice.unacknowledged).toBe(3);
+  });
+
+  it("does not send again what the server had, when only its ack was lost", async () => {
+    const room = freshRoom();
+    const alice = client("alice", room);
+    const bob = client("bob", room);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const got: unknown[] = [];
+    bob.on("relay", ({ data }) => got.push(data));
+    for (let i = 1; i <= 3; i++) alice.relay("bob", i);
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3]));
+    const rejoined = once<{ resent: number }>((l) => alice.on("rejoined", l));
+    sockets.at(-2)?.terminate();
+    expect((await rejoined).resent).toBe(0);
+    alice.relay("bob", 4);
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3, 4]));
+    expect(alice.unacknowledged).toBe(1);
   });
 
   it("resumes its id with the resume token after a drop: watchers see no leave, relays sent meanwhile arrive", async () => {
@@ -232,6 +290,39 @@ describe("SignalingClient against a server that never answers", () => {
   });
 });
 
+describe("SignalingClient when the server restarts", () => {
+  // Every client of a restarted server came back after its usual backoff, however long that had grown.
+  it("comes back at once after 1012, not after its backoff", async () => {
+    const { server: restarting, url } = await listen();
+    let connections = 0;
+    restarting.on("connection", (ws) => {
+      connections++;
+      ws.on("message", (raw) => {
+        const message = JSON.parse(String(raw));
+        if (message.type !== "register") return;
+        ws.send(
+          JSON.stringify({
+            type: "registered",
+            peer_id: "alice",
+            peers: [],
+            rev: 1,
+            acked: 0,
+            request_id: message.request_id,
+          }),
+        );
+        if (connections === 1) setTimeout(() => ws.close(1012, "restarting"), 20);
+      });
+    });
+    const alice = client("alice", freshRoom(), { url, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    await alice.connect();
+    const closedAt = Date.now();
+    await once((l) => alice.on("rejoined", l));
+    expect(Date.now() - closedAt).toBeLessThan(1_500);
+    alice.close();
+    await new Promise<void>((resolve) => restarting.close(() => resolve()));
+  });
+});
+
 describe("SignalingClient reading frames", () => {
   it("ignores frames that are not messages of the protocol, and keeps working", async () => {
     const { server: noisy, url } = await listen();
@@ -303,14 +394,32 @@ describe("SignalingClient with join tokens", () => {
     expect(attempts).toBe(3);
   });
 
-  // Regression: this passed with the server down too, since it only checked that the client was not open.
-  it("cannot get in without a token: the server refuses each attempt with 401", async () => {
+  // Regression: this passed with the server down too, since it only checked that the client was not open; and the
+  // client retried a refusal that could never change for ever.
+  it("cannot get in without a token: connect() rejects with the server's 401, and the client stops", async () => {
     const before = failures.length;
     const carol = client("carol", freshRoom(), { url: guarded.url, connectTimeoutMs: 300 });
-    void carol.connect().catch(() => {});
-    await vi.waitFor(() => expect(failures.slice(before)).toContain("Unexpected server response: 401"), {
-      timeout: 5_000,
+    const errors: string[] = [];
+    carol.on("error", (e) => errors.push(e.code));
+    const refused = (await carol.connect().catch((e) => e)) as SignalingError;
+    expect(refused.code).toBe("unauthorized");
+    expect(failures.slice(before)).toContain("Unexpected server response: 401");
+    expect(errors).toEqual(["unauthorized"]);
+    expect(carol.state).toBe("closed");
+  });
+
+  it("asks a token function again after a refusal, a few times, then gives up", async () => {
+    let calls = 0;
+    const dave = client("dave", freshRoom(), {
+      url: guarded.url,
+      token: async () => {
+        calls++;
+        return mint("dave", -600); // expired every time
+      },
     });
-    expect(carol.state).not.toBe("open");
+    const refused = (await dave.connect().catch((e) => e)) as SignalingError;
+    expect(refused.code).toBe("unauthorized");
+    expect(calls).toBe(3);
+    expect(dave.state).toBe("closed");
   });
 });

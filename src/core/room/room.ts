@@ -347,7 +347,6 @@ export class Room<C> {
     this.#ackSent.set(connection, acked);
     const answer = this.#registered(connection, registration, resumed !== undefined, requestId);
     if (resumed && answer.event.type === "registered") {
-      answer.event.acked = acked;
       // Whole when every relay handed to the last connection after the client's `last_seq` is still here.
       answer.event.recovered = resumed.replayFrom <= (command.lastSeq ?? 0) + 1;
     }
@@ -361,6 +360,8 @@ export class Room<C> {
       peers: this.#peersExcept(connection),
       rev: this.#revision.current(),
       resumeToken: registration.token,
+      // Always said, 0 for a new registration: it also tells a client that this server acknowledges relays.
+      acked: registration.acked,
     };
     if (resumed) answer.resumed = true;
     if (requestId !== undefined) answer.requestId = requestId;
