@@ -3,18 +3,16 @@
  * the deadline by which it must be registered. Once it is abandoned nothing it hears reaches the client, so a late
  * close or message of an old socket cannot disturb the next attempt.
  */
+import { CLOSE_SERVICE_RESTART, refusalStatusOf } from "../core/wire/close-codes.js";
 import { CLOSE_REPLACED, PING_TEXT, SUBPROTOCOL } from "../core/wire/protocol.js";
 import type { ResolvedOptions } from "./client-options.js";
 import { Keepalive } from "./keepalive.js";
 import type { WebSocketLike } from "./websocket.js";
 
-/** The close code of a server going away for a restart (RFC 6455): its successor is a moment away. */
-export const CLOSE_SERVICE_RESTART = 1012;
-
 /**
  * How a connection ended: dropped (its network, silence, no registration in time), the server restarting, or the
  * upgrade refused with an HTTP status. A browser cannot read a refused upgrade's status, so the server says it in
- * the close code (4000 plus the status); Node's `ws` says it in its error.
+ * the close code (4000 plus the status, see REFUSAL_CLOSE_CODES); Node's `ws` says it in its error.
  */
 export type Loss = { kind: "dropped" } | { kind: "restarting" } | { kind: "refused"; status: number };
 
@@ -147,7 +145,8 @@ export class Attempt {
 
 function lossOf(code: number, refusedWith: number | undefined): Loss {
   if (code === CLOSE_SERVICE_RESTART || refusedWith === 503) return { kind: "restarting" };
-  if (code >= 4400 && code <= 4599) return { kind: "refused", status: code - 4000 };
+  const status = refusalStatusOf(code);
+  if (status !== undefined) return { kind: "refused", status };
   if (refusedWith !== undefined) return { kind: "refused", status: refusedWith };
   return { kind: "dropped" };
 }

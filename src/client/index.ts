@@ -2,6 +2,7 @@
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 export type { SignalingClientOptions } from "./client-options.js";
 export { Emitter } from "./emitter.js";
+export { PeerSessionError } from "./negotiation-watch.js";
 export {
   isSessionSignal,
   PeerSession,

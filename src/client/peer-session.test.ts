@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { Emitter } from "./emitter.js";
 import { isSessionSignal, PeerSession, type SessionSignal } from "./peer-session.js";
 import type { SignalingClient } from "./signaling-client.js";
+import { SignalingError } from "./signaling-error.js";
+import type { SignalingEvents } from "./signaling-events.js";
 
 /** Enough of an RTCPeerConnection to watch its configuration, gather candidates and negotiate. */
 class FakePeerConnection {
@@ -10,10 +13,14 @@ class FakePeerConnection {
   iceGatheringState: RTCIceGatheringState = "new";
   remoteDescriptions: RTCSessionDescriptionInit[] = [];
   localDescription: { toJSON(): RTCSessionDescriptionInit } | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  connectionState: RTCPeerConnectionState = "new";
   added: RTCIceCandidateInit[] = [];
+  offers = 0;
+  rollbacks = 0;
   onnegotiationneeded: (() => void) | null = null;
   onicecandidate: ((event: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
-  onconnectionstatechange = null;
+  onconnectionstatechange: (() => void) | null = null;
   ontrack = null;
   ondatachannel = null;
   constructor(configuration: RTCConfiguration) {
@@ -27,17 +34,33 @@ class FakePeerConnection {
     this.configuration = configuration;
   }
   close() {}
-  /** An offer, which starts gathering, or the answer to a remote offer. */
-  async setLocalDescription() {
+  /** An offer, which starts gathering, or the answer to a remote offer, or a rollback of our offer. */
+  async setLocalDescription(init?: RTCSessionDescriptionInit) {
+    if (init?.type === "rollback") {
+      this.rollbacks++;
+      this.signalingState = "stable";
+      return;
+    }
     const type = this.signalingState === "have-remote-offer" ? "answer" : "offer";
-    const description = { type, sdp: `${type} ${this.added.length}` } as const;
+    if (type === "offer") this.offers++;
+    const description = { type, sdp: `${type} ${this.offers} ${this.added.length}` } as const;
     this.localDescription = { toJSON: () => description };
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     if (type === "offer") this.iceGatheringState = "gathering";
   }
   async setRemoteDescription(description: RTCSessionDescriptionInit) {
     this.remoteDescriptions.push(description);
+    this.remoteDescription = description;
     this.signalingState = description.type === "offer" ? "have-remote-offer" : "stable";
+  }
+  /** As the browser does: an ICE restart asks for a new offer. */
+  restartIce() {
+    queueMicrotask(() => this.onnegotiationneeded?.());
+  }
+  /** The connection reaching `state`, as ICE reports it. */
+  reach(state: RTCPeerConnectionState) {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
   }
   async addIceCandidate(candidate: RTCIceCandidateInit) {
     this.added.push(candidate);
@@ -49,13 +72,22 @@ class FakePeerConnection {
   }
 }
 
-const signaling = {
-  url: "wss://signal.example/rooms/r",
-  room: "r",
-  peerId: "alice",
-  joinToken: async () => "the-token",
-  relay: () => {},
-} as unknown as SignalingClient;
+/** The signaling client's side a session sees: its events (which a test raises), its relays (which it records). */
+class FakeSignaling extends Emitter<SignalingEvents> {
+  url = "wss://signal.example/rooms/r";
+  room = "r";
+  peerId = "alice";
+  relayed: SessionSignal[] = [];
+  joinToken = async () => "the-token";
+  relay(_to: string, data: SessionSignal) {
+    this.relayed.push(data);
+  }
+  raise<K extends keyof SignalingEvents>(event: K, payload: SignalingEvents[K]) {
+    this.emit(event, payload);
+  }
+}
+
+const signaling = new FakeSignaling() as unknown as SignalingClient;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -99,9 +131,9 @@ describe("PeerSession ICE servers", () => {
     const fetchMock = vi.fn(async () => Response.json({ iceServers: [{ urls: "stun:s.example" }], ttl: 3_600 }));
     vi.stubGlobal("fetch", fetchMock);
     const options = { RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection };
+    const cached = Object.assign(new FakeSignaling(), { room: "cached" });
     const sessions = ["bob", "carol", "dave"].map(
-      (remotePeerId) =>
-        new PeerSession({ signaling: { ...signaling, room: "cached" } as never, remotePeerId, ...options }),
+      (remotePeerId) => new PeerSession({ signaling: cached as unknown as SignalingClient, remotePeerId, ...options }),
     );
     await Promise.all(sessions.map((s) => s.connection()));
     expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -137,9 +169,10 @@ describe("PeerSession without WebRTC", () => {
 describe("PeerSession candidate batches", () => {
   /** A session whose relays are collected, over a fake connection with no ICE servers to fetch. */
   async function session(candidateBatchMs?: number) {
-    const sent: SessionSignal[] = [];
+    const fake = new FakeSignaling();
+    const sent = fake.relayed;
     const session = new PeerSession({
-      signaling: { ...signaling, relay: (_to: string, data: SessionSignal) => void sent.push(data) } as never,
+      signaling: fake as unknown as SignalingClient,
       remotePeerId: "bob",
       iceServers: [],
       RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
@@ -283,5 +316,104 @@ describe("PeerSession candidate batches", () => {
     expect(isSessionSignal({ rtc: "candidates", candidates: [] })).toBe(true);
     expect(isSessionSignal({ rtc: "candidates", candidates: "c1" })).toBe(false);
     expect(isSessionSignal({ rtc: "candidates" })).toBe(false);
+  });
+});
+
+describe("PeerSession healing", () => {
+  /** A session over a fake connection, healing after `healAfterMs`, its offers counted. */
+  async function healing(healAfterMs = 1_000, healAttempts = 2) {
+    const fake = new FakeSignaling();
+    const session = new PeerSession({
+      signaling: fake as unknown as SignalingClient,
+      remotePeerId: "bob",
+      iceServers: [],
+      RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
+      healAfterMs,
+      healAttempts,
+    });
+    await session.connection();
+    const pc = FakePeerConnection.last as FakePeerConnection;
+    const errors: Error[] = [];
+    session.on("error", (error) => errors.push(error));
+    const offers = () => fake.relayed.filter((s) => s.rtc === "description" && s.description.type === "offer").length;
+    return { session, fake, pc, errors, offers };
+  }
+
+  // Regression: a lost offer, answer or candidate batch left PeerSession waiting for ever.
+  it("restarts a negotiation that does not connect in time, each time waiting twice as long, then gives up", async () => {
+    vi.useFakeTimers();
+    const { pc, errors, offers } = await healing(1_000, 2);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect([offers(), pc.rollbacks]).toEqual([2, 1]); // the unanswered offer rolled back, an ICE restart offered
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(offers()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(offers()).toBe(3);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(offers()).toBe(3);
+    expect(errors).toMatchObject([{ code: "gave_up", message: expect.stringContaining("gave up after 2 restarts") }]);
+  });
+
+  it("leaves a connection that connected alone", async () => {
+    vi.useFakeTimers();
+    const { pc, offers } = await healing();
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    pc.reach("connected");
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(offers()).toBe(1);
+  });
+
+  it("offers again at once when the remote peer joins after a relay to it found nobody", async () => {
+    vi.useFakeTimers();
+    const { fake, pc, offers } = await healing(30_000);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    fake.raise("error", new SignalingError("unknown_peer", 'no peer "bob" in this room', "relay-1", "bob"));
+    fake.raise("peer-joined", { peerId: "bob", rev: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(2);
+  });
+
+  it("re-checks a negotiation when the signaling server took the client back without all it had", async () => {
+    vi.useFakeTimers();
+    const { fake, pc, offers } = await healing(30_000);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    fake.raise("rejoined", { resumed: true, recovered: true, resent: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(1);
+    fake.raise("rejoined", { resumed: false, recovered: false, resent: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(2);
+  });
+
+  it("restarts a connection that fails, or stays disconnected for 5 s", async () => {
+    vi.useFakeTimers();
+    const { pc, offers } = await healing(30_000, 5);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    pc.reach("connected");
+    pc.reach("failed");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(2);
+    pc.reach("connected");
+    pc.reach("disconnected");
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(offers()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(offers()).toBe(3);
+  });
+
+  it("takes a description sent twice as once", async () => {
+    const { session, pc } = await healing();
+    const offer = { type: "offer", sdp: "bob's offer" } as const;
+    await session.handleSignal({ rtc: "description", description: offer });
+    await session.handleSignal({ rtc: "description", description: offer });
+    await session.handleSignal({ rtc: "description", description: { type: "answer", sdp: "late" } });
+    expect(pc.remoteDescriptions).toEqual([offer]);
   });
 });

@@ -2,11 +2,15 @@
  * One RTCPeerConnection to one remote peer, negotiated over a SignalingClient with the perfect negotiation
  * pattern (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example): either side may add tracks or data
  * channels at any time, and when both offer at once the polite side rolls back and the impolite side's offer
- * wins. Trickle ICE, its candidates batched, an ICE restart when the connection fails, and a clean teardown.
+ * wins. Trickle ICE, its candidates batched, and a clean teardown. A negotiation heals itself: one that does not
+ * connect in time, fails, or stays disconnected is restarted (an ICE restart offer) with backoff and a limit; so
+ * it is when the remote peer (re)appears after a relay to it found nobody, or when the signaling server may have
+ * lost signals on their way.
  */
 import { CANDIDATE_BATCH_MS, CandidateBatch } from "./candidate-batch.js";
 import { Emitter } from "./emitter.js";
 import { fetchIceServers, type IceServersAnswer, iceServersUrlOf } from "./ice-servers.js";
+import { HEAL_AFTER_MS, HEAL_ATTEMPTS, NegotiationWatch } from "./negotiation-watch.js";
 import type { SignalingClient } from "./signaling-client.js";
 
 /** The longest a timer can wait (about 24.8 days). */
@@ -20,6 +24,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * glare next to nothing.
  */
 const ROLLBACK_WAIT_MS = 500;
+/** A connection that stays `disconnected` this long is restarted (most come back on their own within seconds). */
+const DISCONNECTED_MS = 5_000;
+/** What a relay to a peer that is not there is answered with: the signal never arrived. */
+const NOT_DELIVERED = new Set(["unknown_peer", "undeliverable", "target_busy", "mailbox_full"]);
 
 /** What PeerSession relays through the signaling server, under one key so other relays can share the room. */
 export type SessionSignal =
@@ -64,6 +72,13 @@ export interface PeerSessionOptions {
    * as `{rtc: "candidates"}`; 0 sends each alone, for a remote side older than batches.
    */
   candidateBatchMs?: number;
+  /**
+   * How long a negotiation may take to connect before it is restarted, at first, in ms (default 10000; each
+   * restart waits twice as long, up to 60 s). 0 turns healing off.
+   */
+  healAfterMs?: number;
+  /** Restarts tried before the session gives up with an `error` whose `code` is `gave_up` (default 5). */
+  healAttempts?: number;
 }
 
 export interface PeerSessionEvents extends Record<string, unknown> {
@@ -99,6 +114,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #offerGathered = true;
   /** Called at the next gathered candidate, or the end of gathering. */
   #onGathered: (() => void) | undefined;
+  readonly #watch: NegotiationWatch;
+  #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What this session listens to on the signaling client, to let go of on close. */
+  readonly #unsubscribe: Array<() => void>;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -111,6 +130,26 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     });
     this.remotePeerId = options.remotePeerId;
     this.polite = options.signaling.peerId < options.remotePeerId;
+    this.#watch = new NegotiationWatch(
+      options.healAfterMs ?? HEAL_AFTER_MS,
+      options.healAttempts ?? HEAL_ATTEMPTS,
+      () => this.#restart(),
+      (error) => this.#fail(error),
+    );
+    const signaling = options.signaling;
+    this.#unsubscribe = [
+      // A signal of ours found nobody: once the remote peer is there, the negotiation starts again.
+      signaling.on("error", (error) => {
+        if (error.to === this.remotePeerId && NOT_DELIVERED.has(error.code)) this.#watch.expect();
+      }),
+      signaling.on("peer-joined", ({ peerId }) => {
+        if (peerId === this.remotePeerId && !this.#isConnected()) this.#watch.now(`${peerId} joined`, true);
+      }),
+      // The server took this client back but may have lost signals on their way (a restart): re-check.
+      signaling.on("rejoined", ({ recovered }) => {
+        if (!recovered && !this.#isConnected()) this.#watch.now("the signaling server may have lost signals", true);
+      }),
+    ];
     this.#ready = this.#create(options);
     this.#ready.catch((error) => this.#fail(error));
   }
@@ -189,8 +228,23 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     };
     pc.onconnectionstatechange = () => {
       this.emit("state", pc.connectionState);
-      // A failed connection often recovers on new candidates (a changed network, a NAT binding that expired).
-      if (pc.connectionState === "failed") pc.restartIce();
+      clearTimeout(this.#disconnectedTimer);
+      switch (pc.connectionState) {
+        case "connected":
+          this.#watch.connected();
+          break;
+        // A failed connection often recovers on new candidates (a changed network, a NAT binding that expired).
+        case "failed":
+          this.#watch.now("the connection failed");
+          break;
+        case "disconnected":
+          this.#disconnectedTimer = setTimeout(() => {
+            if (pc.connectionState === "disconnected") this.#watch.now("the connection stayed disconnected");
+          }, DISCONNECTED_MS);
+          break;
+        default:
+          break;
+      }
     };
     pc.ontrack = (event) => this.emit("track", event);
     pc.ondatachannel = (event) => this.emit("datachannel", event.channel);
@@ -206,6 +260,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     const pc = await this.#ready;
     if (signal.rtc === "description") {
       const { description } = signal;
+      // A signal sent again (after the server lost track of it) that was already applied: nothing to do.
+      if (description.type === "answer" && pc.signalingState === "stable") return;
+      if (description.sdp !== undefined && description.sdp === pc.remoteDescription?.sdp) return;
+      this.#watch.expect();
       const offerCollision = description.type === "offer" && (this.#makingOffer || pc.signalingState !== "stable");
       this.#ignoreOffer = !this.polite && offerCollision;
       if (this.#ignoreOffer) return;
@@ -250,6 +308,24 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (!pc.localDescription) return;
     this.#candidates.flush();
     this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+    this.#watch.expect();
+  }
+
+  /**
+   * Starts the negotiation again, glare-safe: an offer of ours still waiting for its answer is rolled back, and an
+   * ICE restart makes the next offer (through `onnegotiationneeded`, as any offer, so perfect negotiation holds).
+   */
+  #restart(): void {
+    this.#serially(async () => {
+      const pc = await this.#ready;
+      if (this.#closed || this.#isConnected()) return;
+      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
+      pc.restartIce();
+    });
+  }
+
+  #isConnected(): boolean {
+    return this.#pc?.connectionState === "connected";
   }
 
   #send(signal: SessionSignal): void {
@@ -262,6 +338,9 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   #teardown(by: "local" | "remote"): void {
     this.#closed = true;
+    this.#watch.stop();
+    clearTimeout(this.#disconnectedTimer);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
     clearTimeout(this.#refreshTimer);
     this.#candidates.drop();
     const pc = this.#pc;

@@ -220,7 +220,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.#unacked.acked(message.seq);
         break;
       case "error":
-        this.#onServerError(new SignalingError(message.code, message.error, message.request_id));
+        this.#onServerError(new SignalingError(message.code, message.error, message.request_id, message.to));
         break;
       default:
         break; // a newer server's message: ignored, as the protocol asks

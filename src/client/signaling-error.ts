@@ -12,6 +12,8 @@ export class SignalingError extends Error {
     readonly code: SignalingErrorCode,
     message: string,
     readonly requestId?: string,
+    /** The peer a relay's error is about (`unknown_peer`, `undeliverable`, `target_busy`, ...). */
+    readonly to?: string,
   ) {
     super(message);
   }

@@ -6,6 +6,7 @@
 import type { Config } from "../core/config/config.js";
 import { PerAddressLimit } from "../core/connection/per-address-limit.js";
 import { logEvent } from "../core/log.js";
+import { CLOSE_SERVICE_RESTART } from "../core/wire/close-codes.js";
 import { isValidRoomName } from "../core/wire/protocol.js";
 import { clientAddress } from "./client-address.js";
 import { endpoints } from "./endpoints.js";
@@ -14,8 +15,6 @@ import { hasShutdownRoute, liveObjects } from "./live-objects.js";
 
 /** Failed admin tokens one address may send per minute, counted in this isolate. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;
-/** The close code of a server going away for a restart (RFC 6455 registry): clients are to reconnect. */
-export const CLOSE_SERVICE_RESTART = 1012;
 
 const failures = new WeakMap<Config, PerAddressLimit>();
 

@@ -1,6 +1,7 @@
 /** What every route of the Worker shares: the request's context, and JSON answers. */
 import type { Config, Endpoint } from "../core/config/config.js";
 import { MAX_ROOM_NAME_LENGTH } from "../core/config/limits.js";
+import { REFUSAL_CLOSE_CODES } from "../core/wire/close-codes.js";
 
 export interface RouteContext {
   request: Request;
@@ -45,18 +46,6 @@ export function safeDecode(segment: string): string {
 export function jsonError(status: number, code: string, error: string, headers: Record<string, string> = {}): Response {
   return Response.json({ ok: false, code, error }, { status, headers: { ...NO_STORE, ...headers } });
 }
-
-/**
- * The close codes a refused upgrade is told with where the client cannot read an HTTP status: 4000 plus the status,
- * and 1012 (service restart: reconnect soon) for a server that is stopping.
- */
-export const REFUSAL_CLOSE_CODES: Readonly<Record<number, number>> = {
-  400: 4400,
-  401: 4401,
-  403: 4403,
-  429: 4429,
-  503: 1012,
-};
 
 /**
  * A refusal of a WebSocket upgrade, said so that a browser can read it: browsers hide the HTTP status of a refused

@@ -39,7 +39,18 @@ describe("Room", () => {
     const room = newRoom();
     act(room, "c1", register("alice"));
     expect(act(room, "c2", register("bob", { requestId: "r" }))).toEqual([
-      ["c2", { type: "registered", peerId: "bob", peers: ["alice"], rev: 2, resumeToken: anyToken, acked: 0, requestId: "r" }],
+      [
+        "c2",
+        {
+          type: "registered",
+          peerId: "bob",
+          peers: ["alice"],
+          rev: 2,
+          resumeToken: anyToken,
+          acked: 0,
+          requestId: "r",
+        },
+      ],
     ]);
   });
 
@@ -105,7 +116,10 @@ describe("Room", () => {
     act(room, "q", register("quiet"));
     expect(act(room, "c1", register("alice"))).toEqual([
       ["w", { type: "peer_joined", peerId: "alice", rev: 3 }],
-      ["c1", { type: "registered", peerId: "alice", peers: ["watcher", "quiet"], rev: 3, resumeToken: anyToken, acked: 0 }],
+      [
+        "c1",
+        { type: "registered", peerId: "alice", peers: ["watcher", "quiet"], rev: 3, resumeToken: anyToken, acked: 0 },
+      ],
     ]);
     expect(room.leave("c1", "clean", facts).map((o) => [o.to, o.event])).toEqual([
       ["w", { type: "peer_left", peerId: "alice", rev: 4 }],

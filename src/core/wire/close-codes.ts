@@ -15,6 +15,28 @@ export const CLOSE_IDLE = 4002;
 export const CLOSE_NOT_READING = 4003;
 /** The connection did not register within the register timeout, and its place was needed. */
 export const CLOSE_REGISTER_TIMEOUT = 4004;
+/** The server goes away for a restart (a deploy, a self-hosted server stopping): its successor is a moment away. */
+export const CLOSE_SERVICE_RESTART = 1012;
+
+/**
+ * The close codes a refused upgrade is told with where the client cannot read an HTTP status (a browser): 4000
+ * plus the status, and 1012 for a server that is stopping. Only these: a socket closed with any other code, 4500
+ * say, was not refused and is reconnected.
+ */
+export const REFUSAL_CLOSE_CODES: Readonly<Record<number, number>> = {
+  400: 4400,
+  401: 4401,
+  403: 4403,
+  429: 4429,
+  503: CLOSE_SERVICE_RESTART,
+};
+
+/** The HTTP status a refusal's close code stands for, or undefined for a close that is not a refusal. */
+export function refusalStatusOf(code: number): number | undefined {
+  if (code === CLOSE_SERVICE_RESTART) return undefined;
+  for (const [status, sent] of Object.entries(REFUSAL_CLOSE_CODES)) if (sent === code) return Number(status);
+  return undefined;
+}
 
 /**
  * Whether a close is the client's goodbye: 1000; 1001 from a closed or reloaded tab; 1005, a Close frame with no
