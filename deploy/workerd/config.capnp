@@ -69,6 +69,7 @@ const signal :Workerd.Worker = (
     (name = "ENDPOINTS", fromEnvironment = "ENDPOINTS"),
     (name = "PEERJS_ALLOW_DISCOVERY", fromEnvironment = "PEERJS_ALLOW_DISCOVERY"),
     (name = "DEMO", fromEnvironment = "DEMO"),
+    (name = "PERSIST_REGISTRATIONS", fromEnvironment = "PERSIST_REGISTRATIONS"),
   ],
   durableObjectNamespaces = [
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),

@@ -6,11 +6,13 @@
  *
  * On SIGTERM or SIGINT (what `kill`, systemd, Docker and Ctrl-C send) every socket is closed with 1012, each peer
  * held for its client to resume on the next server, and the process exits within a few seconds, so the port can
- * be bound again at once. A second signal ends it at once.
+ * be bound again at once. A second signal ends it at once. Killed outright (SIGKILL, a crash), it takes workerd
+ * with it (on Linux, through setpriv's parent-death signal), so no orphan keeps the port: the next server finds
+ * every id that was connected held for its client, when registrations are persisted (the default here).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,20 +43,22 @@ if (pruned.removed > 0) console.log(`Removed ${pruned.removed} empty room file(s
 // Known to this process and workerd alone: the Worker's shutdown route answers nobody else.
 const shutdownSecret = randomBytes(24).toString("base64url");
 const workerd = createRequire(import.meta.url).resolve("workerd/bin/workerd");
-const child = spawn(
-  workerd,
-  [
-    "serve",
-    `${root}deploy/workerd/config.capnp`,
-    "--socket-addr",
-    `http=${host}:${port}`,
-    "--directory-path",
-    `data=${dataDir}`,
-    "--directory-path",
-    `public=${root}public`,
-  ],
-  { stdio: "inherit", env: { ...process.env, SIGNAL_SHUTDOWN_SECRET: shutdownSecret } },
-);
+const serveArgs = [
+  "serve",
+  `${root}deploy/workerd/config.capnp`,
+  "--socket-addr",
+  `http=${host}:${port}`,
+  "--directory-path",
+  `data=${dataDir}`,
+  "--directory-path",
+  `public=${root}public`,
+];
+// workerd dies with this process, even when it is killed with SIGKILL (a signal it cannot answer).
+const setpriv = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find(existsSync) : undefined;
+const child = spawn(setpriv ?? workerd, setpriv ? ["--pdeathsig", "KILL", workerd, ...serveArgs] : serveArgs, {
+  stdio: "inherit",
+  env: { ...process.env, SIGNAL_SHUTDOWN_SECRET: shutdownSecret },
+});
 let stopping = false;
 child.once("exit", (code, signal) => process.exit(stopping ? 0 : (code ?? (signal ? 0 : 1))));
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());

@@ -3,7 +3,7 @@
  * the deadline by which it must be registered. Once it is abandoned nothing it hears reaches the client, so a late
  * close or message of an old socket cannot disturb the next attempt.
  */
-import { CLOSE_SERVICE_RESTART, refusalStatusOf } from "../core/wire/close-codes.js";
+import { CLOSE_SERVICE_RESTART, REFUSAL_CLOSE_CODES, refusalStatusOf } from "../core/wire/close-codes.js";
 import { CLOSE_REPLACED, PING_TEXT, SUBPROTOCOL } from "../core/wire/protocol.js";
 import type { ResolvedOptions } from "./client-options.js";
 import { Keepalive } from "./keepalive.js";
@@ -145,8 +145,8 @@ export class Attempt {
 
 function lossOf(code: number, refusedWith: number | undefined): Loss {
   if (code === CLOSE_SERVICE_RESTART || refusedWith === 503) return { kind: "restarting" };
-  const status = refusalStatusOf(code);
-  if (status !== undefined) return { kind: "refused", status };
-  if (refusedWith !== undefined) return { kind: "refused", status: refusedWith };
+  const status = refusalStatusOf(code) ?? refusedWith;
+  // Only the server's own refusals are; a 502 or 504 (a proxy in front of a server that is restarting) will pass.
+  if (status !== undefined && status in REFUSAL_CLOSE_CODES) return { kind: "refused", status };
   return { kind: "dropped" };
 }

@@ -220,6 +220,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.#unacked.acked(message.seq);
         break;
       case "error":
+        // An answer to one of our relays is numbered with what this connection is handed.
+        if (message.seq !== undefined) this.#lastSeq = message.seq;
         this.#onServerError(new SignalingError(message.code, message.error, message.request_id, message.to));
         break;
       default:

@@ -4,6 +4,7 @@
  */
 
 import { type BroadcastProtocol, BroadcastService } from "../core/broadcast/broadcast-service.js";
+import type { Config } from "../core/config/config.js";
 import type { Outlet, Service } from "../core/connection/service.js";
 import { fromRoomId, PEERJS_HEARTBEAT, peerjsCodec } from "../core/protocols/peerjs/codec.js";
 import { seedCodec } from "../core/protocols/seed/codec.js";
@@ -21,7 +22,7 @@ export interface Endpoint {
   binding: "Peers" | "PeerjsRooms" | "Topics" | "Trackers";
   /** The exact keepalive text the runtime answers without waking the object, and its answer. */
   keepalive: [request: string, response: string];
-  service(outlet: Outlet<WebSocket, unknown>, ctx: DurableObjectState): Service<WebSocket, unknown>;
+  service(outlet: Outlet<WebSocket, unknown>, ctx: DurableObjectState, config: Config): Service<WebSocket, unknown>;
   /** The peer ids connected, in the protocol's own form. */
   peerIds?(service: Service<WebSocket, unknown>): string[];
 }
@@ -38,13 +39,14 @@ function room(
     protocol,
     binding,
     keepalive,
-    service: (outlet, ctx) => {
+    service: (outlet, ctx, config) => {
       const revisionStore = new SqliteRevisionStore(ctx.storage.sql);
       const reservationStore = new SqliteReservationStore(ctx.storage.sql);
       return new RoomService(outlet, {
         codec,
         revisionStore,
         reservationStore,
+        persistRegistrations: config.persistRegistrations,
         // A room that empties leaves nothing behind: rooms opened by the thousand and left cost no storage.
         onEmpty: () => {
           if (!revisionStore.used && !reservationStore.used) return;

@@ -23,14 +23,16 @@ export abstract class SignalObject extends DurableObject<Env> {
     this.#endpoint = endpoint;
     // Answered by the runtime itself, so keepalives never wake the object or bill a request.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(...endpoint.keepalive));
+    const config = readConfig(env);
     this.#front = new ConnectionFront<WebSocket, unknown>({
-      service: (outlet) => endpoint.service(outlet, ctx),
-      limits: readConfig(env).limits,
+      service: (outlet) => endpoint.service(outlet, ctx, config),
+      limits: config.limits,
       transport: hibernationTransport(ctx),
       name: ctx.id.name ?? "",
     });
     const sockets = ctx.getWebSockets();
     for (const ws of sockets) this.#front.restore(ws, ws.deserializeAttachment());
+    this.#front.restored();
     if (sockets.length > 0) {
       liveObjects.add(env, endpoint.binding, ctx.id);
       logEvent("info", "room_woke", { room: this.#front.name, protocol: endpoint.protocol, sockets: sockets.length });

@@ -1,9 +1,11 @@
 /**
  * The room's SQLite storage: the presence revision's ceiling (one row), and the reservations and mailboxes of
- * peers who dropped. Tables are created on first write, and a wake that finds none reads no more than the schema,
- * so a room whose sessions end cleanly never writes a row.
+ * peers who dropped; with `PERSIST_REGISTRATIONS`, also a claim row per connected peer (in the reservations table,
+ * `live = 1`), so that a crash or a deploy leaves its id held. Tables are created on first write, and a wake that
+ * finds none reads no more than the schema, so a room whose sessions end cleanly (and that persists no claims)
+ * never writes a row.
  */
-import type { KeptMessage, Reservation, ReservationStore } from "../core/room/reservations.js";
+import type { Claim, KeptMessage, Reservation, ReservationStore } from "../core/room/reservations.js";
 import type { RevisionStore } from "../core/room/revision.js";
 
 export class SqliteRevisionStore implements RevisionStore {
@@ -73,7 +75,7 @@ export class SqliteReservationStore implements ReservationStore {
       }>(
         `SELECT r.peer_id, r.token, r.presence, r.until, r.acked, r.replay_from, COUNT(m.seq) AS count,
                 COALESCE(SUM(m.bytes), 0) AS bytes
-         FROM reservations r LEFT JOIN mailbox m ON m.to_peer = r.peer_id GROUP BY r.peer_id`,
+         FROM reservations r LEFT JOIN mailbox m ON m.to_peer = r.peer_id WHERE r.live = 0 GROUP BY r.peer_id`,
       )
       .toArray()
       .map((row) => ({
@@ -91,7 +93,7 @@ export class SqliteReservationStore implements ReservationStore {
   reserve({ peerId, token, presence, until, acked, replayFrom }: Reservation): void {
     this.#ensureTables();
     this.sql.exec(
-      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live) VALUES (?, ?, ?, ?, ?, ?, 0)",
       peerId,
       token,
       presence ? 1 : 0,
@@ -99,6 +101,32 @@ export class SqliteReservationStore implements ReservationStore {
       acked,
       replayFrom,
     );
+  }
+
+  claim({ peerId, token, presence, acked }: Claim): void {
+    this.#ensureTables();
+    this.sql.exec(
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live) VALUES (?, ?, ?, 0, ?, 1, 1)",
+      peerId,
+      token,
+      presence ? 1 : 0,
+      acked,
+    );
+  }
+
+  unclaim(peerId: string): void {
+    if (!this.#exists()) return;
+    this.sql.exec("DELETE FROM reservations WHERE peer_id = ? AND live = 1", peerId);
+  }
+
+  claims(): Claim[] {
+    if (!this.#exists()) return [];
+    return this.sql
+      .exec<{ peer_id: string; token: string; presence: number; acked: number }>(
+        "SELECT peer_id, token, presence, acked FROM reservations WHERE live = 1",
+      )
+      .toArray()
+      .map((row) => ({ peerId: row.peer_id, token: row.token, presence: row.presence === 1, acked: row.acked }));
   }
 
   keep(to: string, { from, data, seq }: KeptMessage, bytes: number): void {
@@ -155,6 +183,7 @@ export class SqliteReservationStore implements ReservationStore {
         `ALTER TABLE reservations ADD COLUMN replay_from INTEGER NOT NULL DEFAULT ${Number.MAX_SAFE_INTEGER}`,
       );
     }
+    if (!columns.has("live")) this.sql.exec("ALTER TABLE reservations ADD COLUMN live INTEGER NOT NULL DEFAULT 0");
   }
 
   #ensureTables(): void {
@@ -162,7 +191,7 @@ export class SqliteReservationStore implements ReservationStore {
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS reservations
          (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL,
-          acked INTEGER NOT NULL DEFAULT 0, replay_from INTEGER NOT NULL DEFAULT 1);
+          acked INTEGER NOT NULL DEFAULT 0, replay_from INTEGER NOT NULL DEFAULT 1, live INTEGER NOT NULL DEFAULT 0);
        CREATE TABLE IF NOT EXISTS mailbox
          (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
           data TEXT NOT NULL, bytes INTEGER NOT NULL, sent_seq INTEGER);

@@ -105,10 +105,13 @@ export function memoryFront<S>(
 export interface MemoryHostOptions extends MemoryFrontOptions {
   /** The wire protocol; the seed protocol's by default. */
   codec?: Codec;
+  /** The room's storage: another host's, to start over what it left (a crash keeps storage, not connections). */
+  store?: MemoryReservationStore;
+  persistRegistrations?: boolean;
 }
 
 export function memoryHost(options: MemoryHostOptions = {}) {
-  const store = new MemoryReservationStore();
+  const store = options.store ?? new MemoryReservationStore();
   /** How often the room said it emptied. */
   const emptied = { count: 0 };
   let service: RoomService<MemoryConn> | undefined;
@@ -117,6 +120,7 @@ export function memoryHost(options: MemoryHostOptions = {}) {
       codec: options.codec ?? seedCodec,
       revisionStore: { load: () => 0, save: () => {} },
       reservationStore: store,
+      persistRegistrations: options.persistRegistrations,
       onEmpty: () => emptied.count++,
     });
     return service;

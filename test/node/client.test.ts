@@ -408,6 +408,27 @@ describe("SignalingClient with join tokens", () => {
     expect(carol.state).toBe("closed");
   });
 
+  // Regression: a 502 from a proxy in front of a restarting server was taken as a refusal, and the client gave up.
+  it("keeps trying through a proxy's 502, as through any drop", async () => {
+    const { createServer } = await import("node:http");
+    let upgrades = 0;
+    const proxy = createServer();
+    proxy.on("upgrade", (_request, socket) => {
+      upgrades++;
+      socket.end("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const { port } = proxy.address() as { port: number };
+    const erin = client("erin", freshRoom(), { url: `ws://127.0.0.1:${port}` });
+    const settled = vi.fn();
+    erin.connect().then(settled, settled);
+    await vi.waitFor(() => expect(upgrades).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    expect(settled).not.toHaveBeenCalled();
+    expect(erin.state).toBe("connecting");
+    erin.close();
+    proxy.close();
+  });
+
   it("asks a token function again after a refusal, a few times, then gives up", async () => {
     let calls = 0;
     const dave = client("dave", freshRoom(), {

@@ -89,6 +89,34 @@ describe("npm run serve, stopped and started again", () => {
     await new Promise((resolve) => second.child.once("exit", resolve));
   }, 120_000);
 
+  // Regression: a kill (or a crash) ended every connection without a word to the room, so every id was free for
+  // anyone to take before its client came back.
+  it("holds every id through SIGKILL: nobody else takes it, and its client gets it back", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "serve-kill-"));
+    const first = await serve(port, dataDir);
+    const url = `ws://127.0.0.1:${port}/rooms/${freshRoom("killed")}`;
+    const alice = await register(await connectWs(url), "alice");
+    const bob = await register(await connectWs(url), "bob");
+    const token = bob.received[0]?.type === "registered" ? bob.received[0].resume_token : "";
+    alice.send({ type: "relay", to: "bob", data: "before the kill", seq: 1 });
+    await bob.next();
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    await alice.closed();
+
+    const second = await serve(port, dataDir);
+    const thief = await connectWs(url);
+    thief.send({ type: "register", peer_id: "bob" });
+    expect(await thief.next()).toMatchObject({ type: "error", code: "peer_id_taken" });
+    const back = await connectWs(url);
+    back.send({ type: "register", peer_id: "bob", resume_token: token, last_seq: 1 });
+    // Back with its id; what was in flight at the kill is gone, and the client is told so.
+    expect(await back.next()).toMatchObject({ type: "registered", peer_id: "bob", resumed: true, recovered: false });
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+  }, 120_000);
+
   it("leaves no file behind for a room that held nothing, and keeps one that holds a reservation", async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), "serve-files-"));

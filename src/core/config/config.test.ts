@@ -85,8 +85,15 @@ describe("readConfig", () => {
       endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent"]),
       peerjsAllowDiscovery: false,
       serveDemo: true,
+      persistRegistrations: false,
     });
     expect(readConfig({ DEMO: "false" }).serveDemo).toBe(false);
+    // Rows cost nothing self-hosted; on Cloudflare two rows a session would be a call's largest cost.
+    expect(readConfig({}).persistRegistrations).toBe(false);
+    expect(readConfig({ SIGNAL_RUNTIME: "workerd" }).persistRegistrations).toBe(true);
+    expect(readConfig({ SIGNAL_RUNTIME: "wrangler-dev" }).persistRegistrations).toBe(true);
+    expect(readConfig({ PERSIST_REGISTRATIONS: "true" }).persistRegistrations).toBe(true);
+    expect(readConfig({ SIGNAL_RUNTIME: "workerd", PERSIST_REGISTRATIONS: "false" }).persistRegistrations).toBe(false);
     expect(() => readConfig({ DEMO: "no" })).toThrow(/DEMO must be true or false/);
     expect(readConfig({ ENDPOINTS: "seed" }).endpoints).toEqual(new Set(["seed"]));
     expect(() => readConfig({ ENDPOINTS: "seed,irc" })).toThrow(
@@ -159,6 +166,7 @@ describe("readConfig", () => {
       "ENDPOINTS",
       "PEERJS_ALLOW_DISCOVERY",
       "DEMO",
+      "PERSIST_REGISTRATIONS",
     ]);
   });
 });

@@ -40,6 +40,13 @@ export interface Config {
   readonly peerjsAllowDiscovery: boolean;
   /** Whether the demo page is served (`DEMO`, on unless "false"). */
   readonly serveDemo: boolean;
+  /**
+   * Whether each connected peer's registration is written to the room's storage (`PERSIST_REGISTRATIONS`), so
+   * that an end the room is not told of (a crash, SIGKILL, a Cloudflare deploy) still holds every id for its
+   * client to take back. Two rows written per session: on by default where rows cost nothing (self-hosted,
+   * `npm start`), off on Cloudflare, where it would make a call's rows its largest cost.
+   */
+  readonly persistRegistrations: boolean;
 }
 
 /**
@@ -98,6 +105,7 @@ export const SETTING_NAMES: readonly string[] = [
   "ENDPOINTS",
   "PEERJS_ALLOW_DISCOVERY",
   "DEMO",
+  "PERSIST_REGISTRATIONS",
 ];
 
 export class ConfigError extends Error {
@@ -108,6 +116,7 @@ export type Settings = Readonly<Record<string, unknown>>;
 
 export function readConfig(vars: Settings): Config {
   const auth = readAuth(vars);
+  const runtime = readRuntime(vars);
   return {
     limits: readLimits(vars),
     iceServers: readIceServers(vars),
@@ -124,10 +133,11 @@ export function readConfig(vars: Settings): Config {
     ),
     adminToken: readAdminToken(vars),
     clientAddressHeader: readClientAddressHeader(vars),
-    runtime: readRuntime(vars),
+    runtime,
     endpoints: readEndpoints(vars),
     peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY", false),
     serveDemo: readBoolean(vars, "DEMO", true),
+    persistRegistrations: readBoolean(vars, "PERSIST_REGISTRATIONS", runtime !== "cloudflare"),
   };
 }
 

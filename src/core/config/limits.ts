@@ -91,7 +91,7 @@ export const DEFAULT_LIMITS: Limits = {
   byteRatePerSecond: 1024 * 1024,
   byteRateBurst: 8 * 1024 * 1024,
   registerTimeoutMs: 30_000,
-  resumeGraceMs: 30_000,
+  resumeGraceMs: 120_000,
   mailboxMaxMessages: 256,
   mailboxMaxBytes: 256 * 1024,
   roomMailboxMaxBytes: 8 * 1024 * 1024,

@@ -127,6 +127,11 @@ export class ConnectionFront<C extends object, S> {
     this.#entry("restore_failed", connection, () => this.#service.restore(connection, attachment?.state));
   }
 
+  /** Every connection the host kept was restored (or there were none): the object's start is complete. */
+  restored(): void {
+    this.#entry("restore_failed", undefined, () => this.#service.restored?.());
+  }
+
   /** One frame from a connection. The hot path: no closure, one clock reading, one record lookup. */
   message(connection: C, frame: string | ArrayBuffer): void {
     const record = this.#recordOf(connection);

@@ -33,6 +33,8 @@ export interface Service<C, S> {
   parseState(value: unknown): S | undefined;
   /** Takes back a connection kept across a wake, with the state saved for it. */
   restore(connection: C, state: S | undefined): void;
+  /** Every connection the host kept was taken back (none, after a crash): the service may settle what it holds. */
+  restored?(): void;
   /** Before an upgrade is accepted: what its query asks, refused in the protocol's words (PeerJS's `?id=&token=`). */
   refuse?(query: URLSearchParams): Refusal | undefined;
   /** A connection was accepted: a protocol whose clients register by connecting (PeerJS) registers it here. */

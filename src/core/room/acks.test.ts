@@ -104,3 +104,40 @@ describe("what a resume says it brought back", () => {
     expect(back.sent[0]).toMatchObject({ type: "registered", resumed: true, recovered: false });
   });
 });
+
+// Regression: an answer to a relay (unknown_peer, say) lost in flight with a drop left its sender untold for ever:
+// the room had taken the relay in (acked it), so the client did not send it again, and nothing said what became of it.
+describe("answers to relays", () => {
+  it("are numbered with the relays handed to the connection, and come back with a resume that missed them", () => {
+    const h = memoryHost();
+    const alice = h.register("alice");
+    h.send(alice, { ...relay("ghost", 1), request_id: "relay-1" });
+    expect(alice.last()).toMatchObject({ type: "error", code: "unknown_peer", to: "ghost", seq: 1 });
+    h.close(alice, 1006); // as if the answer was lost in flight
+    const back = h.connect("alice-back");
+    h.send(back, { type: "register", peer_id: "alice", resume_token: h.tokenOf(alice), last_seq: 0 });
+    expect(back.sent.at(-2)).toMatchObject({ type: "registered", resumed: true, acked: 1, recovered: true });
+    expect(back.last()).toMatchObject({ type: "error", code: "unknown_peer", to: "ghost", request_id: "relay-1" });
+  });
+
+  it("are not handed again to a client whose last_seq says it has them", () => {
+    const h = memoryHost();
+    const alice = h.register("alice");
+    h.send(alice, relay("ghost", 1));
+    h.close(alice, 1006);
+    const back = h.connect("alice-back");
+    h.send(back, { type: "register", peer_id: "alice", resume_token: h.tokenOf(alice), last_seq: 1 });
+    expect(back.last()).toMatchObject({ type: "registered", resumed: true });
+  });
+
+  it("come back with a takeover from a socket that is still open", () => {
+    const h = memoryHost();
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.send(bob, relay("alice", 1, "hi"));
+    h.send(alice, relay("ghost", 1));
+    const fresh = h.connect("alice-2");
+    h.send(fresh, { type: "register", peer_id: "alice", resume_token: h.tokenOf(alice), last_seq: 1 });
+    expect(fresh.sent.slice(1).map((m) => [m.type, m.code])).toEqual([["error", "unknown_peer"]]);
+  });
+});

@@ -70,6 +70,8 @@ export interface RoomError {
   /** For `undeliverable` and `target_busy`: the peer the relays were for; for `undeliverable`, how many were not delivered. */
   to?: string;
   count?: number;
+  /** Set when handed over, for an error about the connection's relays (see room-service.ts, `#answer`). */
+  seq?: number;
 }
 
 /**

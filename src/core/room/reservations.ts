@@ -19,6 +19,19 @@ export interface Reservation {
 }
 
 /**
+ * A connected peer's registration, written where the host persists registrations (`PERSIST_REGISTRATIONS`), so
+ * that a crash, a kill or a deploy, which end connections without a word to the room, still leave its id held for
+ * it: what the next start finds claimed with no connection becomes a reservation.
+ */
+export interface Claim {
+  peerId: string;
+  token: string;
+  presence: boolean;
+  /** `Registration.acked` when the claim was written: after a crash, the room may have taken in more. */
+  acked: number;
+}
+
+/**
  * One relay kept for a reserved peer: its sender and its `data` as JSON text. `seq` is set for a relay that was
  * already handed to the peer's dropped connection (it may or may not have arrived): the resuming client's
  * `last_seq` says which of those it has.
@@ -37,6 +50,12 @@ export interface ReservationStore {
   keep(to: string, message: KeptMessage, bytes: number): void;
   /** The messages kept for `peerId` in the order they were kept; the reservation and its messages are deleted. */
   release(peerId: string): KeptMessage[];
+  /** Writes (or rewrites) a connected peer's claim; a reservation for the id is replaced by it. */
+  claim(claim: Claim): void;
+  /** The peer left for good: its claim goes. */
+  unclaim(peerId: string): void;
+  /** Every claim in the store (not reservations): after a start that kept no connection, what a crash left. */
+  claims(): Claim[];
 }
 
 export type ReservationLimits = Pick<Limits, "mailboxMaxMessages" | "mailboxMaxBytes" | "roomMailboxMaxBytes">;
@@ -57,6 +76,8 @@ export class Reservations {
   constructor(
     private readonly store: ReservationStore,
     private readonly limits: ReservationLimits,
+    /** Whether connected peers' registrations are written too (see `Claim`): two rows per session. */
+    private readonly persistClaims = false,
   ) {}
 
   get size(): number {
@@ -137,6 +158,33 @@ export class Reservations {
     return this.store.release(peerId);
   }
 
+  /** A peer registered (or changed its presence): with claims persisted, its id survives a crash. */
+  claim(claim: Claim): void {
+    if (this.persistClaims) this.store.claim(claim);
+  }
+
+  /** A peer left cleanly: nothing is held for it. */
+  unclaim(peerId: string): void {
+    if (this.persistClaims) this.store.unclaim(peerId);
+  }
+
+  /**
+   * After a start that kept no connection: every id still claimed lost its connection without a word (a crash, a
+   * kill, a deploy) and is held from now as after any drop, until `until`. Nothing its connection was handed is
+   * known any more, so a resume cannot be whole (`replayFrom` past any `last_seq`). Returns the ids.
+   */
+  adoptOrphans(until: number): string[] {
+    if (!this.persistClaims) return [];
+    const map = this.#map();
+    const adopted: string[] = [];
+    for (const { peerId, token, presence, acked } of this.store.claims()) {
+      if (map.has(peerId)) continue;
+      this.reserve({ peerId, token, presence, until, acked, replayFrom: Number.MAX_SAFE_INTEGER });
+      adopted.push(peerId);
+    }
+    return adopted;
+  }
+
   /** The reservations whose time is up at `now`. */
   expired(now: number): Reservation[] {
     const out: Reservation[] = [];
@@ -166,6 +214,8 @@ export class Reservations {
 /** A store in memory, for tests and for hosts without durable storage. */
 export class MemoryReservationStore implements ReservationStore {
   readonly reservations = new Map<string, Reservation>();
+  /** Claims of connected peers, by id. */
+  readonly held = new Map<string, Claim>();
   readonly kept = new Map<string, Array<KeptMessage & { bytes: number }>>();
   /** Every write, so tests can check that a clean session writes none. */
   writes = 0;
@@ -179,7 +229,22 @@ export class MemoryReservationStore implements ReservationStore {
 
   reserve(reservation: Reservation): void {
     this.writes++;
+    this.held.delete(reservation.peerId);
     this.reservations.set(reservation.peerId, { ...reservation });
+  }
+
+  claim(claim: Claim): void {
+    this.writes++;
+    this.reservations.delete(claim.peerId);
+    this.held.set(claim.peerId, { ...claim });
+  }
+
+  unclaim(peerId: string): void {
+    if (this.held.delete(peerId)) this.writes++;
+  }
+
+  claims(): Claim[] {
+    return [...this.held.values()].map((c) => ({ ...c }));
   }
 
   keep(to: string, message: KeptMessage, bytes: number): void {

@@ -228,7 +228,7 @@ describe("liveness", () => {
   });
 
   it("sweeps by alarm, at most once per idle timeout, only while presence watchers wait", () => {
-    const h = host({ idleTimeoutMs: 120_000 });
+    const h = host({ idleTimeoutMs: 120_000, resumeGraceMs: 30_000 });
     const alice = h.register("alice");
     alice.pong = h.clock.now;
     expect(h.schedule).toEqual([]);

@@ -47,6 +47,11 @@ export interface RoomServiceOptions {
   revisionStore: RevisionStore;
   reservationStore: ReservationStore;
   /**
+   * Write each connected peer's registration too (two rows a session), so that an end nobody is told of (a crash,
+   * SIGKILL, a Cloudflare deploy) still leaves its id held for it (`PERSIST_REGISTRATIONS`).
+   */
+  persistRegistrations?: boolean;
+  /**
    * The room holds nothing any more (no connection, no peer, no id held): the host may delete its storage, so that
    * rooms opened and left behind cost nothing. Called again each time the room empties.
    */
@@ -79,7 +84,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     this.#wakeups = new Wakeups((at) => outlet.schedule(at), outlet.now, limits.idleTimeoutMs);
     this.room = new Room<C>({
       revision: new Revision(options.revisionStore),
-      reservations: new Reservations(options.reservationStore, limits),
+      reservations: new Reservations(options.reservationStore, limits, options.persistRegistrations === true),
       graceMs: limits.resumeGraceMs,
     });
     const sent = this.#sent;
@@ -134,6 +139,17 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     this.#sent.set(connection, new SentLog(state.seq, state.handed === true));
     const { peerId, presence, token, acked = 0 } = state;
     this.room.restore(connection, { peerId, presence, token, acked });
+  }
+
+  /**
+   * Every connection the host kept is back. None registered: if this start follows a crash, a kill or a deploy,
+   * the ids their connections claimed are held for them to come back to, as after any drop.
+   */
+  restored(): void {
+    const adopted = this.room.adoptOrphans(this.#facts);
+    if (adopted.length === 0) return;
+    this.#outlet.log("info", "ids_held_after_restart", undefined, { peers: adopted.length });
+    this.#reschedule();
   }
 
   /**
@@ -220,6 +236,10 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
         this.#relay(to, event, origin, requestId);
         continue;
       }
+      if (event.type === "error" && event.to !== undefined) {
+        this.#answer(to, event);
+        continue;
+      }
       if (event.type === "disconnect") {
         this.#sent.delete(to);
         this.#outlet.disconnect(to, event.code, event.reason);
@@ -251,7 +271,9 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     if (!own) {
       const refusal = outlet.spend(origin, text.length);
       if (refusal !== undefined) {
-        this.#tell(origin, roomError("rate_limited", refusal, requestId));
+        const error = roomError("rate_limited", refusal, requestId);
+        error.to = this.room.registrationOf(to)?.peerId ?? "";
+        this.#answer(origin, error);
         return;
       }
     }
@@ -270,13 +292,28 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
       const why = `peer "${target}" is being sent more than it reads; the relay was not delivered, try again later`;
       const error = roomError("target_busy", why, requestId);
       error.to = target;
-      this.#tell(origin, error);
+      this.#answer(origin, error);
       return;
     }
-    this.#tell(
-      origin,
-      roomError("unknown_peer", "the target peer is disconnecting; the relay was not delivered", requestId),
-    );
+    const error = roomError("unknown_peer", "the target peer is disconnecting; the relay was not delivered", requestId);
+    error.to = target;
+    this.#answer(origin, error);
+  }
+
+  /**
+   * An answer to one of the connection's relays (an error naming its target): numbered and kept with the relays
+   * handed to it, so that a drop that loses it in flight cannot leave the sender untold (see `HandedRelay`).
+   */
+  #answer(connection: C, error: RoomError): void {
+    const log = this.#sentLog(connection);
+    error.seq = log.seq + 1;
+    const text = this.#codec.encode(error);
+    if (text === undefined || this.#outlet.send(connection, text, "reply") !== "sent") return;
+    const { seq: _seq, ...unnumbered } = error;
+    if (log.record("", JSON.stringify(unnumbered)) || !log.handedSaved) {
+      log.handedSaved = true;
+      this.#save(connection);
+    }
   }
 
   #tell(connection: C, error: RoomError): void {

@@ -46,7 +46,11 @@ export interface RoomOptions {
   graceMs: number;
 }
 
-/** A relay handed to a connection, which its client may not have received if the connection then dropped. */
+/**
+ * A relay handed to a connection, which its client may not have received if the connection then dropped; or an
+ * answer to one of the connection's own relays (an error such as `unknown_peer`), kept the same way so that its
+ * sender is told even across a drop: `from` is then "" (no peer id is empty) and `data` the error event's JSON.
+ */
 export interface HandedRelay {
   seq: number;
   from: string;
@@ -167,6 +171,7 @@ export class Room<C> {
       for (const { seq, from, data } of facts.handed(connection)) this.#reservations.keep(peerId, from, data, seq);
       return [];
     }
+    this.#reservations.unclaim(registration.peerId);
     return this.#toWatchers({ type: "peer_left", peerId: registration.peerId, rev: this.#revision.next() });
   }
 
@@ -184,6 +189,16 @@ export class Room<C> {
       if (!facts.isLive(connection)) out.push(...this.#drop(connection, facts));
     }
     return out;
+  }
+
+  /**
+   * After a start that kept no connection: the ids that a crash, a kill or a deploy left claimed (where claims are
+   * persisted) are held as after any drop. Nobody is told: whoever was watching lost its connection too, and a
+   * newcomer's peer list includes them.
+   */
+  adoptOrphans(facts: RoomFacts<C>): string[] {
+    if (this.#byConnection.size > 0) return [];
+    return this.#reservations.adoptOrphans(facts.now + this.#graceMs);
   }
 
   /** When the room next needs to act on its own (a reservation running out), or undefined. */
@@ -204,7 +219,10 @@ export class Room<C> {
         const text = `this connection is already registered as "${current.peerId}"`;
         return [{ to: connection, event: roomError("already_registered", text, requestId) }];
       }
-      current.presence = presence;
+      if (current.presence !== presence) {
+        current.presence = presence;
+        this.#reservations.claim(current);
+      }
       this.#watch(connection, presence);
       return [this.#registered(connection, current, false, requestId)];
     }
@@ -221,8 +239,8 @@ export class Room<C> {
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
         out.push(...this.#admit(connection, command, carried));
-        for (const { seq, from, data } of unacked) {
-          if (command.lastSeq === undefined || seq > command.lastSeq) out.push(relay(connection, from, data));
+        for (const handed of unacked) {
+          if (command.lastSeq === undefined || handed.seq > command.lastSeq) out.push(replayed(connection, handed));
         }
         return out;
       }
@@ -249,10 +267,11 @@ export class Room<C> {
       }
       const kept = this.#reservations.release(peerId);
       out.push(...this.#admit(connection, command, reservation));
-      for (const { from, data, seq } of kept) {
+      for (const message of kept) {
         // Relays handed to the old connection that the client says it received are not sent twice.
+        const { seq } = message;
         const received = seq !== undefined && command.lastSeq !== undefined && seq <= command.lastSeq;
-        if (!received) out.push(relay(connection, from, data));
+        if (!received) out.push(replayed(connection, message));
       }
       return out;
     }
@@ -344,6 +363,7 @@ export class Room<C> {
     const acked = resumed?.acked ?? 0;
     const registration = { peerId, presence, token: command.ownToken ?? newResumeToken(), acked };
     this.#add(connection, registration);
+    this.#reservations.claim(registration);
     this.#ackSent.set(connection, acked);
     const answer = this.#registered(connection, registration, resumed !== undefined, requestId);
     if (resumed && answer.event.type === "registered") {
@@ -379,7 +399,7 @@ export class Room<C> {
   #endReservation(reservation: Reservation): Outbound<C>[] {
     const kept = this.#reservations.release(reservation.peerId);
     const counts = new Map<string, number>();
-    for (const { from } of kept) counts.set(from, (counts.get(from) ?? 0) + 1);
+    for (const { from } of kept) if (from !== "") counts.set(from, (counts.get(from) ?? 0) + 1);
     const out: Outbound<C>[] = [];
     for (const [from, count] of counts) {
       const sender = this.#byPeerId.get(from);
@@ -431,6 +451,11 @@ export class Room<C> {
     for (const watcher of this.#watchers) out.push({ to: watcher, event });
     return out;
   }
+}
+
+/** What a resume hands back: a relay, or an answer to one of the client's own relays (see `HandedRelay`). */
+function replayed<C>(to: C, { from, data }: { from: string; data: string }): Outbound<C> {
+  return from === "" ? { to, event: JSON.parse(data) as RoomError } : relay(to, from, data);
 }
 
 function relay<C>(to: C, from: string, data: string): Outbound<C> {

@@ -63,6 +63,7 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
         error: m.error,
         ...(typeof m.to === "string" ? { to: m.to } : {}),
         ...(typeof m.count === "number" ? { count: m.count } : {}),
+        ...(typeof m.seq === "number" ? { seq: m.seq } : {}),
       });
     }
     default:

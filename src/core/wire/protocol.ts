@@ -116,6 +116,11 @@ export interface ErrorMessage {
   /** `undeliverable`: the peer the relays were for, and how many were not delivered. */
   to?: string;
   count?: number;
+  /**
+   * On an answer to the client's relays (one with `to`): numbered with the relays handed to this connection, so
+   * that `last_seq` counts it and a resume brings it back if a drop lost it.
+   */
+  seq?: number;
 }
 export type ServerMessage =
   | RegisteredMessage

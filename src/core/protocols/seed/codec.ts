@@ -76,6 +76,7 @@ function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" | "relay
       const message: ServerMessage = { type: "error", code: event.code, error: event.message };
       if (event.to !== undefined) message.to = event.to;
       if (event.count !== undefined) message.count = event.count;
+      if (event.seq !== undefined) message.seq = event.seq;
       return withRequestId(message, event);
     }
     default:
