@@ -27,6 +27,8 @@ export interface TestSocketOptions<M> {
    * OPEN) can have its first frame arrive in the same tick as the socket opens.
    */
   onMessage?: (message: M) => void;
+  /** Called once the socket has closed, with its code. */
+  onClose?: (code: number) => void;
 }
 
 const conditions = new Set<() => void>();
@@ -63,6 +65,7 @@ export class TestSocket<M = ServerMessage> {
   #closeCode: number | undefined;
   readonly #retain: boolean;
   readonly #decode: (text: string) => M;
+  readonly #onClose: ((code: number) => void) | undefined;
 
   constructor(
     private readonly driver: SocketDriver,
@@ -71,6 +74,7 @@ export class TestSocket<M = ServerMessage> {
     this.#retain = options.retain ?? true;
     this.#decode = options.decode ?? ((text) => JSON.parse(text));
     if (options.onMessage) this.onMessage = options.onMessage;
+    this.#onClose = options.onClose;
     open.add(this);
   }
 
@@ -84,8 +88,10 @@ export class TestSocket<M = ServerMessage> {
 
   /** For the driver: the socket closed with `code`. */
   ended(code: number): void {
+    if (this.#closeCode !== undefined) return;
     this.#closeCode = code;
     open.delete(this);
+    this.#onClose?.(code);
     recheckAll();
   }
 

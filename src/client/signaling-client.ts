@@ -39,6 +39,11 @@ const REFUSED: Readonly<Record<number, SignalingErrorCode>> = {
 const TOKEN_REFUSALS_TRIED = 3;
 /** After a server restart (1012), the client is back within this long, spread at random so that a crowd is too. */
 const RESTART_RECONNECT_MS = 1_000;
+/**
+ * ... and keeps trying that often while its successor comes up (a self-hosted server takes seconds to start), for
+ * this long, before the usual backoff: so a crowd is back within seconds of the server, not of its last backoff.
+ */
+const RESTART_WINDOW_MS = 60_000;
 
 /**
  * One WebSocket to one room, registered under one peer id, that reconnects on its own and takes its id back with
@@ -57,6 +62,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Counts attempts and their ends, so that a request knows whether it was sent on the socket in force. */
   #generation = 0;
   #attempt = 0;
+  /** Until when the server is taken to be restarting: the client tries every second, not on its backoff. */
+  #restartingUntil = 0;
   #counter = 0;
   #registerId = "";
   /** The newest resume token the server gave; presented on every reconnect. */
@@ -237,6 +244,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.#registered = true;
     this.#lastRegistered = message;
     this.#attempt = 0;
+    this.#restartingUntil = 0;
     this.#tokenRefusals = 0;
     this.#setState("open");
     // What the server has is dropped; the rest (lost in flight, or sent while away) goes again, in order.
@@ -306,11 +314,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       // The server restarts (a deploy, a self-hosted server stopping): its successor is a moment away, and the id
       // is held for this client meanwhile. Back at once, spread at random so that every client is not at once.
       this.#attempt = 0;
-      this.#scheduleReconnect(0, { baseMs: RESTART_RECONNECT_MS, maxMs: RESTART_RECONNECT_MS });
-      return;
+      this.#restartingUntil = Date.now() + RESTART_WINDOW_MS;
     }
     if (loss.kind === "refused") {
       this.#onRefused(refusal ?? refusedWith(loss.status));
+      return;
+    }
+    if (Date.now() < this.#restartingUntil) {
+      this.#scheduleReconnect(0, { baseMs: RESTART_RECONNECT_MS, maxMs: RESTART_RECONNECT_MS });
       return;
     }
     this.#scheduleReconnect(this.#attempt++);

@@ -6,48 +6,22 @@
  * new connections hung, the port stayed bound and a restart failed with EADDRINUSE; and every room name ever opened
  * left an empty SQLite file behind.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../tools/npm-server.js";
+import { serving, startServe } from "../../tools/serve-process.js";
 import { closeAll, freshRoom, register } from "../../tools/test-socket.js";
 import { connectWs } from "../../tools/ws-node.js";
 
-const root = new URL("../..", import.meta.url);
-const running = new Set<ChildProcess>();
 afterAll(() => {
   closeAll();
-  for (const child of running) child.kill("SIGKILL");
+  for (const child of serving) child.kill("SIGKILL");
 });
 
-/** `node deploy/workerd/serve.ts` on `port`, resolved once it says it is ready. */
-async function serve(port: number, dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "deploy/workerd/serve.ts"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, WRANGLER_SEND_METRICS: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 90_000);
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
-  });
-  return { child, output: () => output };
-}
+const serve = (port: number, dataDir: string) => startServe({ port, dataDir });
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -72,8 +46,7 @@ describe("npm run serve, stopped and started again", () => {
     const bob = await register(await connectWs(url), "bob");
     const token = bob.received[0]?.type === "registered" ? bob.received[0].resume_token : "";
     const stoppedAt = Date.now();
-    first.child.kill("SIGTERM");
-    const code = await new Promise<number | null>((resolve) => first.child.once("exit", resolve));
+    const code = await first.stop("SIGTERM");
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(code).toBe(0);
     expect(await alice.closed()).toBe(1012);
@@ -85,8 +58,7 @@ describe("npm run serve, stopped and started again", () => {
     const back = await connectWs(url);
     back.send({ type: "register", peer_id: "bob", resume_token: token });
     expect(await back.next()).toMatchObject({ type: "registered", peer_id: "bob", resumed: true });
-    second.child.kill("SIGTERM");
-    await new Promise((resolve) => second.child.once("exit", resolve));
+    await second.stop("SIGTERM");
   }, 120_000);
 
   // Regression: a kill (or a crash) ended every connection without a word to the room, so every id was free for
@@ -101,8 +73,7 @@ describe("npm run serve, stopped and started again", () => {
     const token = bob.received[0]?.type === "registered" ? bob.received[0].resume_token : "";
     alice.send({ type: "relay", to: "bob", data: "before the kill", seq: 1 });
     await bob.next();
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await first.stop("SIGKILL");
     await alice.closed();
 
     const second = await serve(port, dataDir);
@@ -113,8 +84,7 @@ describe("npm run serve, stopped and started again", () => {
     back.send({ type: "register", peer_id: "bob", resume_token: token, last_seq: 1 });
     // Back with its id; what was in flight at the kill is gone, and the client is told so.
     expect(await back.next()).toMatchObject({ type: "registered", peer_id: "bob", resumed: true, recovered: false });
-    second.child.kill("SIGTERM");
-    await new Promise((resolve) => second.child.once("exit", resolve));
+    await second.stop("SIGTERM");
   }, 120_000);
 
   it("leaves no file behind for a room that held nothing, and keeps one that holds a reservation", async () => {
@@ -130,14 +100,12 @@ describe("npm run serve, stopped and started again", () => {
     kept.drop(); // not a goodbye: the room holds kept's id, in its SQLite file
     await kept.closed();
     await new Promise((resolve) => setTimeout(resolve, 500));
-    first.child.kill("SIGTERM");
-    await new Promise((resolve) => first.child.once("exit", resolve));
+    await first.stop("SIGTERM");
     expect(roomFiles(dataDir).length).toBe(6);
 
     const second = await serve(port, dataDir);
     expect(second.output()).toContain("Removed 5 empty room file(s); 1 kept");
     expect(roomFiles(dataDir).length).toBe(1);
-    second.child.kill("SIGTERM");
-    await new Promise((resolve) => second.child.once("exit", resolve));
+    await second.stop("SIGTERM");
   }, 120_000);
 });

@@ -141,3 +141,23 @@ describe("answers to relays", () => {
     expect(fresh.sent.slice(1).map((m) => [m.type, m.code])).toEqual([["error", "unknown_peer"]]);
   });
 });
+
+// Regression: when a reservation ran out while a sender to it was itself away (its connection cut), the sender's
+// `undeliverable` was dropped, and it never learned what became of its relays.
+describe("undeliverable", () => {
+  it("waits for a sender that is away itself, and reaches it when it resumes", () => {
+    const h = memoryHost({ limits: { resumeGraceMs: 1_000 } });
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.close(bob, 1006);
+    h.send(alice, { ...relay("bob", 1), request_id: "relay-1" });
+    h.tick(500);
+    h.close(alice, 1006);
+    h.tick(600);
+    h.front.alarm(); // bob's time is up; alice's is not
+    const back = h.connect("alice-back");
+    h.send(back, { type: "register", peer_id: "alice", resume_token: h.tokenOf(alice), last_seq: 0 });
+    expect(back.sent.at(-2)).toMatchObject({ type: "registered", resumed: true });
+    expect(back.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 1 });
+  });
+});

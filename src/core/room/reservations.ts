@@ -34,7 +34,8 @@ export interface Claim {
 /**
  * One relay kept for a reserved peer: its sender and its `data` as JSON text. `seq` is set for a relay that was
  * already handed to the peer's dropped connection (it may or may not have arrived): the resuming client's
- * `last_seq` says which of those it has.
+ * `last_seq` says which of those it has. An answer to the peer's own relays (an error) is kept the same way, with
+ * `from` "" and `data` the error event's JSON (see room.ts, `HandedRelay`).
  */
 export interface KeptMessage {
   from: string;
@@ -139,6 +140,15 @@ export class Reservations {
     }
     this.#add(entry, { from, data: text }, bytes);
     return { kept: true };
+  }
+
+  /**
+   * Keeps an answer for reserved peer `from` about its own relays (an `undeliverable`), whatever the bounds: it is
+   * small, one per peer its relays went to, and without it the sender would never be told.
+   */
+  keepAnswer(to: string, errorJson: string): void {
+    const entry = this.#map().get(to);
+    if (entry) this.#add(entry, { from: "", data: errorJson }, utf8.encode(errorJson).length);
   }
 
   #add(entry: Entry, message: KeptMessage, bytes: number): void {

@@ -402,13 +402,14 @@ export class Room<C> {
     for (const { from } of kept) if (from !== "") counts.set(from, (counts.get(from) ?? 0) + 1);
     const out: Outbound<C>[] = [];
     for (const [from, count] of counts) {
-      const sender = this.#byPeerId.get(from);
-      if (sender === undefined) continue;
       const text = `${count} relay(s) to "${reservation.peerId}" were not delivered: it dropped and did not come back`;
       const error = roomError("undeliverable", text);
       error.to = reservation.peerId;
       error.count = count;
-      out.push({ to: sender, event: error });
+      const sender = this.#byPeerId.get(from);
+      if (sender !== undefined) out.push({ to: sender, event: error });
+      // A sender away itself (dropped, its id held) is told when it comes back.
+      else if (this.#reservations.get(from)) this.#reservations.keepAnswer(from, JSON.stringify(error));
     }
     // An open mailbox never had a peer: nobody saw it arrive, so nobody is told it left.
     if (reservation.token !== OPEN_MAILBOX) {
