@@ -44,6 +44,11 @@ const RESTART_RECONNECT_MS = 1_000;
  * this long, before the usual backoff: so a crowd is back within seconds of the server, not of its last backoff.
  */
 const RESTART_WINDOW_MS = 60_000;
+/**
+ * A working connection that drops is tried again as often for this long first: a server killed or crashed (no
+ * 1012) is back in seconds, and the backoff would keep a crowd away for many more. A few tries, then the backoff.
+ */
+const DROP_WINDOW_MS = 5_000;
 
 /**
  * One WebSocket to one room, registered under one peer id, that reconnects on its own and takes its id back with
@@ -308,6 +313,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #onSocketLost(loss: Loss): void {
     const refusal = this.#refusal;
     this.#refusal = undefined;
+    if (loss.kind === "dropped" && this.#registered) {
+      this.#restartingUntil = Math.max(this.#restartingUntil, Date.now() + DROP_WINDOW_MS);
+    }
     this.#abandonSocket();
     if (this.#final) return;
     if (loss.kind === "restarting") {
@@ -315,16 +323,17 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       // is held for this client meanwhile. Back at once, spread at random so that every client is not at once.
       this.#attempt = 0;
       this.#restartingUntil = Date.now() + RESTART_WINDOW_MS;
+      this.#scheduleReconnect(0, { baseMs: RESTART_RECONNECT_MS, maxMs: RESTART_RECONNECT_MS });
+      return;
     }
     if (loss.kind === "refused") {
       this.#onRefused(refusal ?? refusedWith(loss.status));
       return;
     }
-    if (Date.now() < this.#restartingUntil) {
-      this.#scheduleReconnect(0, { baseMs: RESTART_RECONNECT_MS, maxMs: RESTART_RECONNECT_MS });
-      return;
-    }
-    this.#scheduleReconnect(this.#attempt++);
+    const { backoff } = this.#options;
+    // While the server may be restarting, the backoff grows no longer than a second.
+    const capped = { ...backoff, maxMs: Math.min(backoff.maxMs, RESTART_RECONNECT_MS) };
+    this.#scheduleReconnect(this.#attempt++, Date.now() < this.#restartingUntil ? capped : backoff);
   }
 
   /**
