@@ -9,6 +9,8 @@ export const HEAL_AFTER_MS = 10_000;
 export const HEAL_MAX_MS = 60_000;
 /** Restarts tried before giving up. */
 export const HEAL_ATTEMPTS = 5;
+/** A signal that found nobody (the remote peer not in the room yet) is tried again this soon, doubling each time. */
+export const ABSENT_RETRY_MS = 1_000;
 
 /** A session's own failure, with a code to match on: `gave_up` when its restarts did not connect. */
 export class PeerSessionError extends Error {
@@ -26,6 +28,9 @@ export class NegotiationWatch {
   #attempts = 0;
   #delay: number;
   #stopped = false;
+  /** Gave up: a fresh chance (the remote peer joining) starts it again. */
+  #gaveUp = false;
+  #absentDelay = ABSENT_RETRY_MS;
 
   constructor(
     private readonly firstMs: number,
@@ -47,6 +52,19 @@ export class NegotiationWatch {
     this.#clear();
     this.#attempts = 0;
     this.#delay = this.firstMs;
+    this.#absentDelay = ABSENT_RETRY_MS;
+  }
+
+  /**
+   * A signal found nobody to take it: the remote peer is not in the room (yet). Tried again soon (1 s, then twice
+   * as long each time), not at the full bound, as each try costs one relay; the count of restarts still applies.
+   */
+  undelivered(): void {
+    if (this.firstMs <= 0 || this.#stopped) return;
+    const delay = Math.min(this.#absentDelay, this.#delay);
+    this.#absentDelay *= 2;
+    this.#clear();
+    this.#timer = setTimeout(() => this.#fire("the remote peer was not in the room"), delay);
   }
 
   /**
@@ -54,7 +72,12 @@ export class NegotiationWatch {
    * server may have lost what was on its way. `fresh`: a new chance, the count starting again.
    */
   now(why: string, fresh = false): void {
-    if (this.firstMs <= 0 || this.#stopped) return;
+    if (this.firstMs <= 0) return;
+    if (fresh && this.#gaveUp) {
+      this.#gaveUp = false;
+      this.#stopped = false;
+    }
+    if (this.#stopped) return;
     if (fresh) this.connected();
     this.#clear();
     this.#fire(why);
@@ -69,6 +92,7 @@ export class NegotiationWatch {
     this.#timer = undefined;
     if (++this.#attempts > this.maxAttempts) {
       this.stop();
+      this.#gaveUp = true;
       this.giveUp(new PeerSessionError("gave_up", `gave up after ${this.maxAttempts} restarts: ${why}`));
       return;
     }

@@ -12,7 +12,7 @@ class FakePeerConnection {
   signalingState: RTCSignalingState = "stable";
   iceGatheringState: RTCIceGatheringState = "new";
   remoteDescriptions: RTCSessionDescriptionInit[] = [];
-  localDescription: { toJSON(): RTCSessionDescriptionInit } | null = null;
+  localDescription: (RTCSessionDescriptionInit & { toJSON(): RTCSessionDescriptionInit }) | null = null;
   remoteDescription: RTCSessionDescriptionInit | null = null;
   connectionState: RTCPeerConnectionState = "new";
   added: RTCIceCandidateInit[] = [];
@@ -44,7 +44,7 @@ class FakePeerConnection {
     const type = this.signalingState === "have-remote-offer" ? "answer" : "offer";
     if (type === "offer") this.offers++;
     const description = { type, sdp: `${type} ${this.offers} ${this.added.length}` } as const;
-    this.localDescription = { toJSON: () => description };
+    this.localDescription = { ...description, toJSON: () => description };
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     if (type === "offer") this.iceGatheringState = "gathering";
   }
@@ -77,10 +77,14 @@ class FakeSignaling extends Emitter<SignalingEvents> {
   url = "wss://signal.example/rooms/r";
   room = "r";
   peerId = "alice";
+  /** What was relayed, without the session's numbering (see `numbered`). */
   relayed: SessionSignal[] = [];
+  numbered: Array<{ sid?: string; n?: number }> = [];
   joinToken = async () => "the-token";
   relay(_to: string, data: SessionSignal) {
-    this.relayed.push(data);
+    const { sid, n, ...signal } = data;
+    this.numbered.push({ sid, n });
+    this.relayed.push(signal as SessionSignal);
   }
   raise<K extends keyof SignalingEvents>(event: K, payload: SignalingEvents[K]) {
     this.emit(event, payload);
@@ -321,8 +325,8 @@ describe("PeerSession candidate batches", () => {
 
 describe("PeerSession healing", () => {
   /** A session over a fake connection, healing after `healAfterMs`, its offers counted. */
-  async function healing(healAfterMs = 1_000, healAttempts = 2) {
-    const fake = new FakeSignaling();
+  async function healing(healAfterMs = 1_000, healAttempts = 2, peerId = "alice") {
+    const fake = Object.assign(new FakeSignaling(), { peerId });
     const session = new PeerSession({
       signaling: fake as unknown as SignalingClient,
       remotePeerId: "bob",
@@ -347,7 +351,8 @@ describe("PeerSession healing", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(offers()).toBe(1);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect([offers(), pc.rollbacks]).toEqual([2, 1]); // the unanswered offer rolled back, an ICE restart offered
+    // The unanswered offer goes again as it is: it, or its answer, may never have arrived.
+    expect([offers(), pc.rollbacks, pc.offers]).toEqual([2, 0, 1]);
     await vi.advanceTimersByTimeAsync(1_999);
     expect(offers()).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
@@ -378,6 +383,75 @@ describe("PeerSession healing", () => {
     expect(offers()).toBe(2);
   });
 
+  // Regression: two sessions created before the other peer had joined met unknown_peer and never connected: the
+  // impolite side ignored the remote offer for the sake of its own, which had gone nowhere.
+  it("takes the remote peer's offer over an offer of ours that found nobody, on either side", async () => {
+    for (const peerId of ["alice", "zed"]) {
+      const { session, fake, pc } = await healing(30_000, 5, peerId);
+      pc.onnegotiationneeded?.();
+      await vi.waitFor(() => expect(pc.signalingState).toBe("have-local-offer"));
+      fake.raise("error", new SignalingError("unknown_peer", 'no peer "bob" in this room', "relay-1", "bob"));
+      const offer = { type: "offer", sdp: "bob's offer" } as const;
+      await session.handleSignal({ rtc: "description", description: offer });
+      expect(pc.remoteDescriptions).toEqual([offer]);
+      // Not rolled back by hand: Chromium then offers without its data channel.
+      expect(pc.rollbacks).toBe(0);
+      session.close();
+    }
+  });
+
+  it("restarts ICE for a negotiation that completed and did not connect", async () => {
+    vi.useFakeTimers();
+    const { session, pc } = await healing(1_000, 2);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    await session.handleSignal({ rtc: "description", description: { type: "answer", sdp: "bob's answer" } });
+    expect(pc.signalingState).toBe("stable");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(pc.offers).toBe(2);
+  });
+
+  it("sends its answer again when the remote peer's offer comes again: the answer was lost", async () => {
+    const { session, fake, pc } = await healing();
+    const offer = { type: "offer", sdp: "bob's offer" } as const;
+    await session.handleSignal({ rtc: "description", description: offer, sid: "bob", n: 1 });
+    await session.handleSignal({ rtc: "description", description: offer, sid: "bob", n: 2 });
+    const answers = fake.relayed.filter((s) => s.rtc === "description" && s.description.type === "answer");
+    expect(answers.length).toBe(2);
+    expect(pc.remoteDescriptions).toEqual([offer]);
+  });
+
+  it("offers again soon, and then less often, while the remote peer is not in the room", async () => {
+    vi.useFakeTimers();
+    const { fake, pc, offers } = await healing(30_000, 5);
+    const notThere = () =>
+      fake.raise("error", new SignalingError("unknown_peer", 'no peer "bob" in this room', "relay-1", "bob"));
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(0);
+    notThere();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(offers()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(offers()).toBe(2);
+    notThere();
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(offers()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(offers()).toBe(3);
+  });
+
+  it("starts again when the remote peer joins, after it had given up", async () => {
+    vi.useFakeTimers();
+    const { fake, pc, errors, offers } = await healing(1_000, 1);
+    pc.onnegotiationneeded?.();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(errors).toMatchObject([{ code: "gave_up" }]);
+    const before = offers();
+    fake.raise("peer-joined", { peerId: "bob", rev: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(offers()).toBe(before + 1);
+  });
+
   it("re-checks a negotiation when the signaling server took the client back without all it had", async () => {
     vi.useFakeTimers();
     const { fake, pc, offers } = await healing(30_000);
@@ -406,6 +480,23 @@ describe("PeerSession healing", () => {
     expect(offers()).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(offers()).toBe(3);
+  });
+
+  // Regression: after a server restart, signals sent again (taken in before the restart, not yet acknowledged)
+  // were applied a second time, out of turn, and broke a negotiation that had gone on ("order of m-lines").
+  it("numbers what it sends, and skips a signal of the remote session that comes again", async () => {
+    const { session, fake, pc } = await healing();
+    pc.onnegotiationneeded?.();
+    await vi.waitFor(() => expect(fake.numbered.length).toBe(1));
+    pc.gather("c1");
+    await vi.waitFor(() => expect(fake.numbered.length).toBe(2));
+    const [first, second] = fake.numbered;
+    expect(first).toEqual({ sid: expect.stringMatching(/^[a-z0-9]+$/), n: 1 });
+    expect(second).toEqual({ sid: first?.sid, n: 2 });
+    const offer = { rtc: "description", description: { type: "offer", sdp: "v1" }, sid: "remote", n: 1 } as const;
+    const newer = { rtc: "description", description: { type: "offer", sdp: "v2" }, sid: "remote", n: 2 } as const;
+    for (const signal of [offer, newer, offer]) await session.handleSignal(signal);
+    expect(pc.remoteDescriptions.map((d) => d.sdp)).toEqual(["v1", "v2"]);
   });
 
   it("takes a description sent twice as once", async () => {

@@ -30,12 +30,21 @@ const DISCONNECTED_MS = 5_000;
 const NOT_DELIVERED = new Set(["unknown_peer", "undeliverable", "target_busy", "mailbox_full"]);
 
 /** What PeerSession relays through the signaling server, under one key so other relays can share the room. */
-export type SessionSignal =
+export type SessionSignal = (
   | { rtc: "description"; description: RTCSessionDescriptionInit }
   | { rtc: "candidate"; candidate: RTCIceCandidateInit }
   /** The candidates gathered within `candidateBatchMs` of each other, in the order they were gathered. */
   | { rtc: "candidates"; candidates: RTCIceCandidateInit[] }
-  | { rtc: "bye" };
+  | { rtc: "bye" }
+) & {
+  /**
+   * The sending session (`sid`, random) and its own count of the signals it sent (`n`, from 1): a signal that comes
+   * again (sent again after the server restarted, before it had acknowledged it) is known and skipped, rather than
+   * applied a second time out of turn. Absent from an older version's signals, which are all taken.
+   */
+  sid?: string;
+  n?: number;
+};
 
 export function isSessionSignal(data: unknown): data is SessionSignal {
   if (typeof data !== "object" || data === null) return false;
@@ -104,6 +113,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   readonly #ready: Promise<RTCPeerConnection>;
   #makingOffer = false;
   #ignoreOffer = false;
+  /** Our offer waiting for an answer was answered `unknown_peer`: the remote peer never saw it. */
+  #offerLost = false;
   #closed = false;
   /** The negotiation steps, incoming signals and our own offers, in the order they arose. */
   #chain: Promise<void> = Promise.resolve();
@@ -115,6 +126,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Called at the next gathered candidate, or the end of gathering. */
   #onGathered: (() => void) | undefined;
   readonly #watch: NegotiationWatch;
+  /** This session's id and count of the signals it sent, and the remote session's last one taken. */
+  readonly #sid = Math.random().toString(36).slice(2, 10);
+  #sent = 0;
+  #remote: { sid: string; n: number } | undefined;
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   /** What this session listens to on the signaling client, to let go of on close. */
   readonly #unsubscribe: Array<() => void>;
@@ -140,7 +155,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.#unsubscribe = [
       // A signal of ours found nobody: once the remote peer is there, the negotiation starts again.
       signaling.on("error", (error) => {
-        if (error.to === this.remotePeerId && NOT_DELIVERED.has(error.code)) this.#watch.expect();
+        if (error.to === this.remotePeerId && NOT_DELIVERED.has(error.code)) this.#undelivered();
       }),
       signaling.on("peer-joined", ({ peerId }) => {
         if (peerId === this.remotePeerId && !this.#isConnected()) this.#watch.now(`${peerId} joined`, true);
@@ -252,7 +267,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   async #handle(signal: SessionSignal): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#seenBefore(signal)) return;
     if (signal.rtc === "bye") {
       this.#teardown("remote");
       return;
@@ -260,12 +275,19 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     const pc = await this.#ready;
     if (signal.rtc === "description") {
       const { description } = signal;
-      // A signal sent again (after the server lost track of it) that was already applied: nothing to do.
+      // An answer to an offer we no longer wait for (it was answered already): nothing to do.
       if (description.type === "answer" && pc.signalingState === "stable") return;
-      if (description.sdp !== undefined && description.sdp === pc.remoteDescription?.sdp) return;
+      if (description.sdp !== undefined && description.sdp === pc.remoteDescription?.sdp) {
+        // Our offer sent again, already answered: our answer was lost on its way, so it goes again.
+        if (description.type === "offer" && pc.signalingState === "stable" && pc.localDescription?.type === "answer") {
+          this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+        }
+        return;
+      }
       this.#watch.expect();
       const offerCollision = description.type === "offer" && (this.#makingOffer || pc.signalingState !== "stable");
-      this.#ignoreOffer = !this.polite && offerCollision;
+      // An offer of ours the remote peer never saw is no reason to ignore its own.
+      this.#ignoreOffer = !this.polite && offerCollision && !this.#offerLost;
       if (this.#ignoreOffer) return;
       // On a collision the polite side's setRemoteDescription rolls its own offer back implicitly: not while that
       // offer's gathering is only starting (see ROLLBACK_WAIT_MS).
@@ -306,21 +328,43 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Sends our new local description, after the candidates of the previous one, which belong before it. */
   #sendDescription(pc: RTCPeerConnection): void {
     if (!pc.localDescription) return;
+    this.#offerLost = false;
     this.#candidates.flush();
     this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
     this.#watch.expect();
   }
 
   /**
-   * Starts the negotiation again, glare-safe: an offer of ours still waiting for its answer is rolled back, and an
-   * ICE restart makes the next offer (through `onnegotiationneeded`, as any offer, so perfect negotiation holds).
+   * Starts the negotiation again. An offer of ours still waiting for its answer may never have arrived (or its
+   * answer may not have): it is sent again as it is, with the candidates gathered since in it. (Not rolled back
+   * and made anew: Chromium makes an offer without its data channel after the first offer is rolled back.) A
+   * negotiation that completed and did not connect is restarted with an ICE restart, through
+   * `onnegotiationneeded` as any offer, so perfect negotiation holds.
    */
   #restart(): void {
     this.#serially(async () => {
       const pc = await this.#ready;
       if (this.#closed || this.#isConnected()) return;
-      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
-      pc.restartIce();
+      if (pc.signalingState === "have-local-offer" && pc.localDescription) {
+        this.#offerLost = false;
+        this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+        return;
+      }
+      if (pc.signalingState === "stable" && pc.remoteDescription) pc.restartIce();
+    });
+  }
+
+  /**
+   * A signal of ours never reached the remote peer (it is not in the room yet). An offer of ours that went nowhere
+   * does not stand in the way of the remote peer's own, when it comes, whichever side is polite; and ours is sent
+   * again soon, in case it does not come.
+   */
+  #undelivered(): void {
+    this.#serially(async () => {
+      const pc = await this.#ready;
+      if (this.#closed || this.#isConnected()) return;
+      if (pc.signalingState === "have-local-offer") this.#offerLost = true;
+      this.#watch.undelivered();
     });
   }
 
@@ -328,7 +372,17 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     return this.#pc?.connectionState === "connected";
   }
 
+  /** Whether the remote session sent this signal already (it came again): signals arrive in order, so by count. */
+  #seenBefore({ sid, n }: SessionSignal): boolean {
+    if (typeof sid !== "string" || typeof n !== "number") return false;
+    if (this.#remote?.sid === sid && n <= this.#remote.n) return true;
+    this.#remote = { sid, n };
+    return false;
+  }
+
   #send(signal: SessionSignal): void {
+    signal.sid = this.#sid;
+    signal.n = ++this.#sent;
     try {
       this.#signaling.relay(this.remotePeerId, signal);
     } catch (error) {
