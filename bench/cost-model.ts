@@ -35,13 +35,14 @@ export interface Bill {
  * leaves), and duration estimated from the room's measured CPU time per call (a handler's wall time is close to
  * its CPU time when it never awaits, as here).
  */
-export function billPerCall(messagesPerCall: number, cpuSecondsPerCall: number): Bill {
+export function billPerCall(messagesPerCall: number, cpuSecondsPerCall: number, persistRegistrations = false): Bill {
   const membershipChanges = 4; // two joins, two leaves
   return {
     workerRequests: 2,
     doRequests: 2 + messagesPerCall / PRICING.messagesPerRequest,
     rowsRead: 0,
-    rowsWritten: membershipChanges / 1_000,
+    // With PERSIST_REGISTRATIONS, each peer's registration is written when it registers and deleted when it leaves.
+    rowsWritten: membershipChanges / 1_000 + (persistRegistrations ? membershipChanges : 0),
     gbSeconds: cpuSecondsPerCall * PRICING.gbPerObject,
   };
 }
@@ -139,6 +140,10 @@ export function idleDesigns(): IdleDesign[] {
  *   run bills as a DO request and the next `setAlarm` as a row written;
  * - a dropped peer costs rows only while it is held: its reservation (one row written, and one deleted), each kept
  *   relay (one written, one deleted), and the alarm for its deadline (one `setAlarm`). A clean goodbye costs none.
+ *   The same rows whatever the grace period (RESUME_GRACE_SECONDS, 120 by default): holding a peer longer writes
+ *   nothing more; only the relays sent to it meanwhile are kept (each a row, within the mailbox bounds);
+ * - with PERSIST_REGISTRATIONS, every session writes its registration and deletes it (two rows), so that a kill or
+ *   a deploy holds the id; a drop then turns the row into the reservation in the same one write.
  */
 export function reliabilityCosts(idleTimeoutSeconds = 120) {
   const sweepsPerDay = 86_400 / idleTimeoutSeconds;
@@ -151,7 +156,11 @@ export function reliabilityCosts(idleTimeoutSeconds = 120) {
     },
     perDrop: {
       rowsWritten: (keptRelays: number) => 2 + 2 * keptRelays + 1,
-      note: "reservation written and deleted, each kept relay written and deleted, one setAlarm; a goodbye writes nothing",
+      note: "reservation written and deleted, each kept relay written and deleted, one setAlarm; a goodbye writes nothing; the same whatever the grace period",
+    },
+    persistedRegistration: {
+      rowsWrittenPerSession: 2,
+      note: "PERSIST_REGISTRATIONS: the registration written at register and deleted at the goodbye",
     },
   };
 }
@@ -193,6 +202,15 @@ export function costSummary(results: ServerResult[]) {
     reliability: (() => {
       const r = reliabilityCosts();
       return { presenceSweep: r.presenceSweep, rowsPerDropWith10KeptRelays: r.perDrop.rowsWritten(10) };
+    })(),
+    // The same call setups with every registration persisted (PERSIST_REGISTRATIONS = "true" on Cloudflare).
+    persistedRegistrations: (() => {
+      const persisted = billPerCall(usage.clientMessages / calls, usage.serverCpuSeconds / calls, true);
+      return {
+        rowsWrittenPer1000Calls: Math.round(persisted.rowsWritten * 1000),
+        freePlan: freePlanPerDay(persisted),
+        paidDollarsPerMillionCalls: paidDollarsPerMillion(persisted),
+      };
     })(),
   };
 }

@@ -13,13 +13,24 @@ import { payload } from "./protocols/seed.js";
 
 export interface HotPathResult {
   bytes: number;
+  /** Relays numbered as the SDK sends them (`seq`, `request_id`), acked once per 16. */
+  numbered?: boolean;
   oursNsPerRelay: number;
   controlNsPerRelay: number;
   ratio: number;
 }
 
-export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathResult {
-  const frame = JSON.stringify({ type: "relay", to: "bob", data: payload(bytes, 1, 1) });
+export function hotPath(bytes: number, { numbered = false, rounds = 7, perRound = 20_000 } = {}): HotPathResult {
+  const data = JSON.stringify(payload(bytes, 1, 1));
+  // Both sides build each frame the same way: numbered ones differ relay by relay, as an SDK client's do.
+  let seq = 0;
+  const plain = `{"type":"relay","to":"bob","data":${data}}`;
+  const nextFrame = numbered
+    ? () => {
+        seq++;
+        return `{"type":"relay","to":"bob","seq":${seq},"request_id":"relay-${seq}","data":${data}}`;
+      }
+    : () => plain;
   let sink = 0;
   const front = new ConnectionFront<{ name: string }, RoomState>({
     service: (outlet) =>
@@ -59,11 +70,11 @@ export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathRe
   const controlPeers = new Map([["bob", "b"]]);
 
   const ours = () => {
-    for (let i = 0; i < perRound; i++) front.message(alice, frame);
+    for (let i = 0; i < perRound; i++) front.message(alice, nextFrame());
   };
   const control = () => {
     for (let i = 0; i < perRound; i++) {
-      const msg = JSON.parse(frame);
+      const msg = JSON.parse(nextFrame());
       if (controlPeers.get(msg.to)) sink += JSON.stringify({ type: "relay", from: "alice", data: msg.data }).length;
     }
   };
@@ -84,6 +95,7 @@ export function hotPath(bytes: number, rounds = 7, perRound = 20_000): HotPathRe
   const [oursNs, controlNs] = [median(a), median(b)];
   return {
     bytes,
+    ...(numbered ? { numbered } : {}),
     oursNsPerRelay: Math.round(oursNs),
     controlNsPerRelay: Math.round(controlNs),
     ratio: Math.round((oursNs / controlNs) * 100) / 100,

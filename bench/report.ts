@@ -166,7 +166,8 @@ function hotPathLines(report: BenchReport): string[] {
   return [
     "Hot path, in process: the front's and the room's work per relay (rate and byte budgets, validate, route, number, splice) vs the control's (parse, stringify)",
     ...report.hotPath.map(
-      (h) => `  ${h.bytes} B: ${h.oursNsPerRelay} ns vs ${h.controlNsPerRelay} ns, ${h.ratio.toFixed(2)}× control`,
+      (h) =>
+        `  ${h.bytes} B${h.numbered ? ", numbered and acked" : ""}: ${h.oursNsPerRelay} ns vs ${h.controlNsPerRelay} ns, ${h.ratio.toFixed(2)}× control`,
     ),
   ];
 }
@@ -187,7 +188,12 @@ function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
     ...(cost.reliability
       ? [
           `  presence liveness sweep: ${cost.reliability.presenceSweep.doRequestsPerRoomDay} DO requests and ${cost.reliability.presenceSweep.rowsWrittenPerRoomDay} rows written per room-day (${cost.reliability.presenceSweep.note})`,
-          `  a dropped peer held for resume, with 10 relays kept for it: ${cost.reliability.rowsPerDropWith10KeptRelays} rows written; a goodbye: 0`,
+          `  a dropped peer held for resume, with 10 relays kept for it: ${cost.reliability.rowsPerDropWith10KeptRelays} rows written, whatever the grace period; a goodbye: 0`,
+        ]
+      : []),
+    ...(cost.persistedRegistrations
+      ? [
+          `  with PERSIST_REGISTRATIONS (ids held through a kill or a deploy): ${cost.persistedRegistrations.rowsWrittenPer1000Calls} rows written per 1,000 setups; free plan ${cost.persistedRegistrations.freePlan.perDay.toLocaleString("en-US")}/day (bound by ${cost.persistedRegistrations.freePlan.boundBy}); $${cost.persistedRegistrations.paidDollarsPerMillionCalls} per million`,
         ]
       : []),
   ];

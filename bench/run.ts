@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const specs = SERVERS.filter((s) => !only || only.includes(s.id));
   const startedAt = new Date();
   process.stderr.write("hot path: the room's work per relay against the control's, in process\n");
-  const hot = [hotPath(250), hotPath(4_096)];
+  const hot = [hotPath(250), hotPath(4_096), hotPath(250, { numbered: true }), hotPath(4_096, { numbered: true })];
   const results: ServerResult[] = [];
   for (const spec of specs) results.push(await benchServer(spec));
   const report = {

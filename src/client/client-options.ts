@@ -35,7 +35,10 @@ export interface SignalingClientOptions {
   connectTimeoutMs?: number;
   /** How long a request waits for its answer, in ms. */
   requestTimeoutMs?: number;
-  /** How many messages may wait while the client is reconnecting. */
+  /**
+   * How many relays may wait for the server to acknowledge them: sent on a connection that may have died with them
+   * in flight, or waiting for the next one. Past it `relay()` throws `queue_full`.
+   */
   maxQueue?: number;
 }
 

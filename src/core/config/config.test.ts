@@ -88,10 +88,11 @@ describe("readConfig", () => {
       persistRegistrations: false,
     });
     expect(readConfig({ DEMO: "false" }).serveDemo).toBe(false);
-    // Rows cost nothing self-hosted; on Cloudflare two rows a session would be a call's largest cost.
+    // Rows cost nothing self-hosted; on Cloudflare two rows a session would be a call's largest cost; and a dev
+    // server stopped and started again should not find every id held.
     expect(readConfig({}).persistRegistrations).toBe(false);
     expect(readConfig({ SIGNAL_RUNTIME: "workerd" }).persistRegistrations).toBe(true);
-    expect(readConfig({ SIGNAL_RUNTIME: "wrangler-dev" }).persistRegistrations).toBe(true);
+    expect(readConfig({ SIGNAL_RUNTIME: "wrangler-dev" }).persistRegistrations).toBe(false);
     expect(readConfig({ PERSIST_REGISTRATIONS: "true" }).persistRegistrations).toBe(true);
     expect(readConfig({ SIGNAL_RUNTIME: "workerd", PERSIST_REGISTRATIONS: "false" }).persistRegistrations).toBe(false);
     expect(() => readConfig({ DEMO: "no" })).toThrow(/DEMO must be true or false/);

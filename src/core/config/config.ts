@@ -43,8 +43,9 @@ export interface Config {
   /**
    * Whether each connected peer's registration is written to the room's storage (`PERSIST_REGISTRATIONS`), so
    * that an end the room is not told of (a crash, SIGKILL, a Cloudflare deploy) still holds every id for its
-   * client to take back. Two rows written per session: on by default where rows cost nothing (self-hosted,
-   * `npm start`), off on Cloudflare, where it would make a call's rows its largest cost.
+   * client to take back. Two rows written per session: on by default on the self-hosted server, where rows cost
+   * nothing; off on Cloudflare, where it would make a call's rows its largest cost, and under `npm start`, where
+   * stopping the dev server would otherwise hold every id for the grace period on the next start.
    */
   readonly persistRegistrations: boolean;
 }
@@ -137,7 +138,7 @@ export function readConfig(vars: Settings): Config {
     endpoints: readEndpoints(vars),
     peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY", false),
     serveDemo: readBoolean(vars, "DEMO", true),
-    persistRegistrations: readBoolean(vars, "PERSIST_REGISTRATIONS", runtime !== "cloudflare"),
+    persistRegistrations: readBoolean(vars, "PERSIST_REGISTRATIONS", runtime === "workerd"),
   };
 }
 

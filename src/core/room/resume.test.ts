@@ -97,6 +97,21 @@ describe("reservation and mailbox", () => {
     expect(other.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
   });
 
+  // Regression: an id whose time was up stayed taken until the alarm came, which may be late (a server that was
+  // down when it was due).
+  it("frees an id whose time is up even before the alarm comes, telling its senders", () => {
+    const h = host({ resumeGraceMs: 1_000 });
+    const alice = h.register("alice");
+    const bob = h.register("bob");
+    h.front.closed(bob, 1006);
+    h.send(alice, { type: "relay", to: "bob", data: "kept" });
+    h.tick(1_000);
+    const other = h.connect("other");
+    h.send(other, { type: "register", peer_id: "bob" });
+    expect(other.last()).toMatchObject({ type: "registered", peer_id: "bob" });
+    expect(alice.last()).toMatchObject({ type: "error", code: "undeliverable", to: "bob", count: 1 });
+  });
+
   it("tells every sender how many relays were not delivered when the grace period ends, once per target", () => {
     const h = host({ resumeGraceMs: 30_000 });
     const watcher = h.register("watcher", { presence: true });

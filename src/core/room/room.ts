@@ -219,10 +219,9 @@ export class Room<C> {
         const text = `this connection is already registered as "${current.peerId}"`;
         return [{ to: connection, event: roomError("already_registered", text, requestId) }];
       }
-      if (current.presence !== presence) {
-        current.presence = presence;
-        this.#reservations.claim(current);
-      }
+      // Not written to its claim: a presence turned on and off in a loop must not cost a row each time (and a
+      // reservation's presence is never read: a resume says its own).
+      current.presence = presence;
       this.#watch(connection, presence);
       return [this.#registered(connection, current, false, requestId)];
     }
@@ -251,7 +250,12 @@ export class Room<C> {
       out.push(...this.#drop(holder, facts));
     }
 
-    const reservation = this.#reservations.get(peerId);
+    let reservation = this.#reservations.get(peerId);
+    if (reservation && reservation.until <= facts.now) {
+      // Its time is up and the alarm has not come yet (alarms come at or after the time asked): it ends now.
+      out.push(...this.#endReservation(reservation));
+      reservation = undefined;
+    }
     if (reservation?.token === OPEN_MAILBOX) {
       // Relays kept for an id nobody held: whoever registers it first receives them.
       const kept = this.#reservations.release(peerId);
