@@ -268,6 +268,7 @@ describe("PeerSession candidate batches", () => {
 
   it("adds a received batch's candidates in order, and still takes single ones", async () => {
     const { session: s, pc } = await session();
+    pc.remoteDescription = { type: "offer", sdp: "o" };
     await s.handleSignal({ rtc: "candidates", candidates: [candidate("r1"), candidate("r2")] });
     await s.handleSignal({ rtc: "candidate", candidate: candidate("r3") });
     expect(pc.added).toEqual([candidate("r1"), candidate("r2"), candidate("r3")]);
@@ -275,6 +276,7 @@ describe("PeerSession candidate batches", () => {
 
   it("adds the rest of a batch when one candidate is refused, and reports the refusal", async () => {
     const { session: s, pc } = await session();
+    pc.remoteDescription = { type: "offer", sdp: "o" };
     const addIceCandidate = pc.addIceCandidate.bind(pc);
     pc.addIceCandidate = async (c: RTCIceCandidateInit) => {
       if (c.candidate === "bad") throw new Error("Invalid candidate");
@@ -285,6 +287,24 @@ describe("PeerSession candidate batches", () => {
     await s.handleSignal({ rtc: "candidates", candidates: [candidate("r1"), candidate("bad"), candidate("r2")] });
     expect(pc.added).toEqual([candidate("r1"), candidate("r2")]);
     expect(errors.map((e) => e.message)).toEqual(["Invalid candidate"]);
+  });
+
+  // Regression: the remote side's offer met unknown_peer (this side had not joined yet) and the candidates after it
+  // did not: Chromium refused them ("The remote description was null"), an error event in the README's example.
+  it("holds candidates that come before any description, and tries them quietly once one is set", async () => {
+    const { session: s, pc } = await session();
+    const errors: Error[] = [];
+    s.on("error", (error) => errors.push(error));
+    pc.addIceCandidate = async (c: RTCIceCandidateInit) => {
+      if (!pc.remoteDescription) throw new Error("The remote description was null");
+      if (c.candidate === "stale") throw new Error("Unknown ufrag");
+      pc.added.push(c);
+    };
+    await s.handleSignal({ rtc: "candidates", candidates: [candidate("stale"), candidate("r1")] });
+    expect(pc.added).toEqual([]);
+    await s.handleSignal({ rtc: "description", description: { type: "offer", sdp: "remote offer" } });
+    expect(pc.added).toEqual([candidate("r1")]);
+    expect(errors).toEqual([]);
   });
 
   // Regression: Chromium, rolling back an offer whose gathering had only begun, at times never gathered again.

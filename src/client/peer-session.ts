@@ -24,6 +24,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * glare next to nothing.
  */
 const ROLLBACK_WAIT_MS = 500;
+/** The most candidates held while no remote description has come (a browser gathers a few dozen at most). */
+const MAX_EARLY_CANDIDATES = 100;
 /** A connection that stays `disconnected` this long is restarted (most come back on their own within seconds). */
 const DISCONNECTED_MS = 5_000;
 /** What a relay to a peer that is not there is answered with: the signal never arrived. */
@@ -113,6 +115,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   readonly #ready: Promise<RTCPeerConnection>;
   #makingOffer = false;
   #ignoreOffer = false;
+  /**
+   * Candidates that came before any remote description: their description was lost (an offer sent before this side
+   * had joined met `unknown_peer`, and the candidates after it did not). Held, and tried once one is set.
+   */
+  #early: RTCIceCandidateInit[] = [];
   /** Our offer waiting for an answer was answered `unknown_peer`: the remote peer never saw it. */
   #offerLost = false;
   #closed = false;
@@ -294,15 +301,21 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       if (offerCollision) await this.#offerGatheringStarted(pc);
       if (this.#closed) return;
       await pc.setRemoteDescription(description);
+      await this.#addEarlyCandidates(pc);
       if (description.type === "offer") {
         await pc.setLocalDescription();
         this.#sendDescription(pc);
       }
       return;
     }
+    const candidates = signal.rtc === "candidate" ? [signal.candidate] : signal.candidates;
+    if (!pc.remoteDescription) {
+      this.#early.push(...candidates.slice(0, MAX_EARLY_CANDIDATES - this.#early.length));
+      return;
+    }
     // One bad candidate in a batch does not keep the others out; the first failure is reported after.
     let failure: unknown;
-    for (const candidate of signal.rtc === "candidate" ? [signal.candidate] : signal.candidates) {
+    for (const candidate of candidates) {
       try {
         await pc.addIceCandidate(candidate);
       } catch (error) {
@@ -311,6 +324,13 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       }
     }
     if (failure !== undefined) throw failure;
+  }
+
+  /** Tries the candidates that came before any description: they may belong to one never received, so quietly. */
+  async #addEarlyCandidates(pc: RTCPeerConnection): Promise<void> {
+    const early = this.#early;
+    this.#early = [];
+    for (const candidate of early) await pc.addIceCandidate(candidate).catch(() => undefined);
   }
 
   /** Resolves once our offer has gathered a candidate, or gathering is over, or after ROLLBACK_WAIT_MS. */
