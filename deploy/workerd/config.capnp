@@ -50,6 +50,8 @@ const signal :Workerd.Worker = (
     (name = "MAX_CONNECTIONS_PER_IP", fromEnvironment = "MAX_CONNECTIONS_PER_IP"),
     (name = "PRESENCE_FANOUT_PER_SECOND", fromEnvironment = "PRESENCE_FANOUT_PER_SECOND"),
     (name = "PRESENCE_FANOUT_BURST", fromEnvironment = "PRESENCE_FANOUT_BURST"),
+    (name = "MAX_META_BYTES", fromEnvironment = "MAX_META_BYTES"),
+    (name = "MAX_META_DEPTH", fromEnvironment = "MAX_META_DEPTH"),
     (name = "ICE_SERVERS", fromEnvironment = "ICE_SERVERS"),
     (name = "ALLOWED_ORIGINS", fromEnvironment = "ALLOWED_ORIGINS"),
     (name = "AUTH_SECRET", fromEnvironment = "AUTH_SECRET"),

@@ -11,6 +11,12 @@ export interface SignalingClientOptions {
   /** Receive `peer-joined` and `peer-left`. */
   presence?: boolean;
   /**
+   * What other peers see of this one beside its id: any JSON value, small (the server's `MAX_META_BYTES`, 1 KiB by
+   * default). Sent with every registration, carried in `peer-joined` and in `registered.peer_meta`. The server can
+   * read it (it is what presence and lobbies show), even when signals are end-to-end encrypted.
+   */
+  meta?: unknown;
+  /**
    * A resume token from an earlier session of this peer id (say, kept in `sessionStorage` across a reload): the
    * first registration takes the id back if the server still holds it. The client keeps the newest token itself.
    */
@@ -42,9 +48,12 @@ export interface SignalingClientOptions {
   maxQueue?: number;
 }
 
-export type ResolvedOptions = Required<Omit<SignalingClientOptions, "room" | "WebSocket" | "resumeToken" | "token">> & {
+export type ResolvedOptions = Required<
+  Omit<SignalingClientOptions, "room" | "WebSocket" | "resumeToken" | "token" | "meta">
+> & {
   WebSocket: WebSocketConstructor;
   token: SignalingClientOptions["token"];
+  meta: unknown;
 };
 
 export function resolveOptions(options: SignalingClientOptions): ResolvedOptions {
@@ -57,6 +66,7 @@ export function resolveOptions(options: SignalingClientOptions): ResolvedOptions
     peerId: options.peerId,
     WebSocket: WebSocketImpl,
     token: options.token,
+    meta: options.meta,
     presence: options.presence ?? false,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     keepaliveMs: options.keepaliveMs ?? 25_000,

@@ -24,7 +24,7 @@ import { roomUrl } from "./websocket.js";
 
 export type { ConnectionState, SignalingEvents } from "./signaling-events.js";
 
-type Outgoing = { type: "list_peers"; request_id: string };
+type Outgoing = { type: "list_peers"; with_meta?: boolean; request_id: string };
 
 /** Errors after which registering again cannot succeed: the client gives up rather than retry forever. */
 const FATAL: ReadonlySet<SignalingErrorCode> = new Set(["invalid_peer_id", "already_registered", "invalid_message"]);
@@ -154,6 +154,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return answer.peers;
   }
 
+  /** The other peers registered in the room, each with its `meta` (undefined for a peer that registered none). */
+  async listPeersWithMeta(): Promise<Array<{ peerId: string; meta?: unknown }>> {
+    const request = { type: "list_peers", with_meta: true, request_id: this.#nextId("list") } as const;
+    const answer = (await this.#request(request)) as PeersMessage;
+    return answer.peers.map((peerId) => withMeta(peerId, answer.peer_meta));
+  }
+
   /** Drops the current connection and connects again now, e.g. after the network changed. */
   reconnect(): void {
     if (this.#final || !this.#current?.started) return;
@@ -196,10 +203,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #register(): void {
     this.#registerId = this.#nextId("register");
     const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };
+    const { meta } = this.#options;
     this.#sendNow({
       type: "register",
       peer_id: this.peerId,
       presence: this.#options.presence,
+      ...(meta === undefined ? {} : { meta }),
+      with_meta: true,
       ...resume,
       request_id: this.#registerId,
     });
@@ -223,7 +233,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         this.emit("relay", { from: message.from, data: message.data });
         break;
       case "peer_joined":
-        this.emit("peer-joined", { peerId: message.peer_id, rev: message.rev });
+        this.emit("peer-joined", {
+          peerId: message.peer_id,
+          rev: message.rev,
+          ...(message.meta === undefined ? {} : { meta: message.meta }),
+        });
         break;
       case "peer_left":
         this.emit("peer-left", { peerId: message.peer_id, rev: message.rev });
@@ -412,6 +426,12 @@ const REFUSAL_CODES: ReadonlySet<SignalingErrorCode> = new Set([
   "too_many_connections",
   "bad_request",
 ]);
+
+/** A listed peer with its meta, when the list carried one for it. */
+function withMeta(peerId: string, metas: Record<string, unknown> | undefined): { peerId: string; meta?: unknown } {
+  const meta = metas?.[peerId];
+  return meta === undefined ? { peerId } : { peerId, meta };
+}
 
 function refusedWith(status: number): SignalingError {
   const code = REFUSED[status] ?? "forbidden";

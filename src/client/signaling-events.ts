@@ -6,7 +6,8 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
 export interface SignalingEvents extends Record<string, unknown> {
   relay: { from: string; data: unknown };
-  "peer-joined": { peerId: string; rev: number };
+  /** `meta`: what the peer registered with, when it has one. */
+  "peer-joined": { peerId: string; rev: number; meta?: unknown };
   "peer-left": { peerId: string; rev: number };
   /** Each time the client has registered, first or again after a reconnect: resynchronise peer lists here. */
   registered: RegisteredMessage;

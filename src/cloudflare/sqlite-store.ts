@@ -70,10 +70,11 @@ export class SqliteReservationStore implements ReservationStore {
         until: number;
         acked: number;
         replay_from: number;
+        meta: string | null;
         count: number;
         bytes: number;
       }>(
-        `SELECT r.peer_id, r.token, r.presence, r.until, r.acked, r.replay_from, COUNT(m.seq) AS count,
+        `SELECT r.peer_id, r.token, r.presence, r.until, r.acked, r.replay_from, r.meta, COUNT(m.seq) AS count,
                 COALESCE(SUM(m.bytes), 0) AS bytes
          FROM reservations r LEFT JOIN mailbox m ON m.to_peer = r.peer_id WHERE r.live = 0 GROUP BY r.peer_id`,
       )
@@ -85,32 +86,35 @@ export class SqliteReservationStore implements ReservationStore {
         until: row.until,
         acked: row.acked,
         replayFrom: row.replay_from,
+        ...metaOf(row.meta),
         count: row.count,
         bytes: row.bytes,
       }));
   }
 
-  reserve({ peerId, token, presence, until, acked, replayFrom }: Reservation): void {
+  reserve({ peerId, token, presence, until, acked, replayFrom, meta }: Reservation): void {
     this.#ensureTables();
     this.sql.exec(
-      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live) VALUES (?, ?, ?, ?, ?, ?, 0)",
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live, meta) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
       peerId,
       token,
       presence ? 1 : 0,
       until,
       acked,
       replayFrom,
+      meta === undefined ? null : JSON.stringify(meta),
     );
   }
 
-  claim({ peerId, token, presence, acked }: Claim): void {
+  claim({ peerId, token, presence, acked, meta }: Claim): void {
     this.#ensureTables();
     this.sql.exec(
-      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live) VALUES (?, ?, ?, 0, ?, 1, 1)",
+      "INSERT OR REPLACE INTO reservations (peer_id, token, presence, until, acked, replay_from, live, meta) VALUES (?, ?, ?, 0, ?, 1, 1, ?)",
       peerId,
       token,
       presence ? 1 : 0,
       acked,
+      meta === undefined ? null : JSON.stringify(meta),
     );
   }
 
@@ -122,11 +126,17 @@ export class SqliteReservationStore implements ReservationStore {
   claims(): Claim[] {
     if (!this.#exists()) return [];
     return this.sql
-      .exec<{ peer_id: string; token: string; presence: number; acked: number }>(
-        "SELECT peer_id, token, presence, acked FROM reservations WHERE live = 1",
+      .exec<{ peer_id: string; token: string; presence: number; acked: number; meta: string | null }>(
+        "SELECT peer_id, token, presence, acked, meta FROM reservations WHERE live = 1",
       )
       .toArray()
-      .map((row) => ({ peerId: row.peer_id, token: row.token, presence: row.presence === 1, acked: row.acked }));
+      .map((row) => ({
+        peerId: row.peer_id,
+        token: row.token,
+        presence: row.presence === 1,
+        acked: row.acked,
+        ...metaOf(row.meta),
+      }));
   }
 
   keep(to: string, { from, data, seq }: KeptMessage, bytes: number): void {
@@ -184,6 +194,7 @@ export class SqliteReservationStore implements ReservationStore {
       );
     }
     if (!columns.has("live")) this.sql.exec("ALTER TABLE reservations ADD COLUMN live INTEGER NOT NULL DEFAULT 0");
+    if (!columns.has("meta")) this.sql.exec("ALTER TABLE reservations ADD COLUMN meta TEXT");
   }
 
   #ensureTables(): void {
@@ -191,12 +202,23 @@ export class SqliteReservationStore implements ReservationStore {
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS reservations
          (peer_id TEXT PRIMARY KEY, token TEXT NOT NULL, presence INTEGER NOT NULL, until INTEGER NOT NULL,
-          acked INTEGER NOT NULL DEFAULT 0, replay_from INTEGER NOT NULL DEFAULT 1, live INTEGER NOT NULL DEFAULT 0);
+          acked INTEGER NOT NULL DEFAULT 0, replay_from INTEGER NOT NULL DEFAULT 1, live INTEGER NOT NULL DEFAULT 0,
+          meta TEXT);
        CREATE TABLE IF NOT EXISTS mailbox
          (seq INTEGER PRIMARY KEY AUTOINCREMENT, to_peer TEXT NOT NULL, from_peer TEXT NOT NULL,
           data TEXT NOT NULL, bytes INTEGER NOT NULL, sent_seq INTEGER);
        CREATE INDEX IF NOT EXISTS mailbox_to ON mailbox (to_peer, seq);`,
     );
     this.#ready = true;
+  }
+}
+
+/** A stored `meta` (JSON text, or NULL for none) read back; text that does not parse is taken as none. */
+function metaOf(text: string | null): { meta?: unknown } {
+  if (text === null) return {};
+  try {
+    return { meta: JSON.parse(text) };
+  } catch {
+    return {};
   }
 }

@@ -263,6 +263,39 @@ export function conformance(hostName: string, host: Host): void {
       });
     });
 
+    describe("peer meta", () => {
+      it("goes with peer_joined, and into the lists of those that ask; the others see ids only", async () => {
+        const room = freshRoom("meta");
+        const watcher = await registered("watcher", room, { presence: true });
+        const alice = await registered("alice", room, { meta: { name: "Alice", seat: 2 } });
+        expect(await watcher.next()).toMatchObject({ type: "peer_joined", peer_id: "alice", meta: { name: "Alice" } });
+        const bob = await registered("bob", room, { with_meta: true });
+        expect(bob.received[0]).toMatchObject({
+          peers: expect.arrayContaining(["watcher", "alice"]),
+          peer_meta: { alice: { name: "Alice", seat: 2 } },
+        });
+        const seed = await connect(room);
+        seed.send({ type: "register", peer_id: "seed" });
+        const plain = await seed.next();
+        expect(plain).not.toHaveProperty("peer_meta");
+        expect(plain).toMatchObject({ peers: expect.arrayContaining(["watcher", "alice", "bob"]) });
+        alice.send({ type: "list_peers", with_meta: true });
+        expect(await alice.next()).toMatchObject({ type: "peers", peer_meta: {} });
+      });
+
+      it("refuses meta over MAX_META_BYTES or MAX_META_DEPTH with invalid_message, registering nothing", async () => {
+        const room = freshRoom("meta");
+        const big = await connect(room);
+        const over = "x".repeat(DEFAULT_LIMITS.maxMetaBytes - 1);
+        big.send({ type: "register", peer_id: "big", meta: over, request_id: "m" });
+        expect(await big.next()).toMatchObject({ type: "error", code: "invalid_message", request_id: "m" });
+        big.send({ type: "register", peer_id: "big", meta: [[[[["deep"]]]]] });
+        expect(await big.next()).toMatchObject({ type: "error", code: "invalid_message" });
+        big.send({ type: "list_peers" });
+        expect(await big.next()).toMatchObject({ type: "peers", peers: [] });
+      });
+    });
+
     describe("rooms and connections", () => {
       it("keep the same id apart in two rooms, and never relay across", async () => {
         const [red, blue] = [freshRoom("red"), freshRoom("blue")];

@@ -32,6 +32,26 @@ describe("hibernation and eviction", () => {
     expect(await alice.next()).toMatchObject({ type: "peers", peers: ["bob"] });
   });
 
+  it("a fresh instance still lists each peer's meta, from the attachments and from a held id's row", async () => {
+    const room = freshRoom("wake-meta");
+    await registered("alice", room, { meta: { name: "Alice" } });
+    const bob = await registered("bob", room, { meta: { name: "Bob" } });
+    const carol = await registered("carol", room);
+    bob.drop();
+    await bob.closed();
+    await runInDurableObject(roomStub(room), (_old: Peers, state) => {
+      const fresh = new Peers(state, env);
+      const carolSocket = state.getWebSockets().find((ws) => peerIdOf(ws) === "carol");
+      if (!carolSocket) throw new Error("carol's socket has no registration in its attachment");
+      fresh.webSocketMessage(carolSocket, JSON.stringify({ type: "list_peers", with_meta: true }));
+    });
+    expect(await carol.next()).toMatchObject({
+      type: "peers",
+      peers: expect.arrayContaining(["alice", "bob"]),
+      peer_meta: { alice: { name: "Alice" }, bob: { name: "Bob" } },
+    });
+  });
+
   it("the presence revision never goes backwards across a fresh instance", async () => {
     const room = freshRoom("wake-rev");
     const watcher = await registered("watcher", room, { presence: true });

@@ -148,6 +148,8 @@ describe("readConfig", () => {
       "MAX_CONNECTIONS_PER_IP",
       "PRESENCE_FANOUT_PER_SECOND",
       "PRESENCE_FANOUT_BURST",
+      "MAX_META_BYTES",
+      "MAX_META_DEPTH",
       "ICE_SERVERS",
       "ALLOWED_ORIGINS",
       "AUTH_SECRET",

@@ -14,6 +14,8 @@ export const PLATFORM_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const PLATFORM_MAX_WEBSOCKETS_PER_OBJECT = 32_768;
 /** The most a socket's attachment may hold (serializeAttachment throws past it). */
 export const PLATFORM_MAX_ATTACHMENT_BYTES = 16 * 1024;
+/** The most `MAX_META_BYTES` may be set to: half the attachment, which also holds the registration around it. */
+export const MAX_META_BYTES_CEILING = 8 * 1024;
 
 /**
  * The relays last handed to each connection, kept in memory until the connection closes cleanly: a drop may
@@ -80,6 +82,13 @@ export interface Limits {
   readonly presenceFanoutPerSecond: number;
   /** ... and in a burst; past it `register` is answered `rate_limited` (a leave cannot be refused). */
   readonly presenceFanoutBurst: number;
+  /**
+   * The largest `meta` a peer may register with, in UTF-8 bytes of its JSON (it travels in every presence event and
+   * peer list that carries it, and is kept in the connection's attachment) ...
+   */
+  readonly maxMetaBytes: number;
+  /** ... and how deeply it may nest (objects and arrays; `{"name": "Alice"}` is 1). */
+  readonly maxMetaDepth: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -102,6 +111,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnectionsPerIp: 0,
   presenceFanoutPerSecond: 5_000,
   presenceFanoutBurst: 50_000,
+  maxMetaBytes: 1024,
+  maxMetaDepth: 4,
 };
 
 /** The setting that overrides each tunable limit, its unit as written there, and its ceiling. */
@@ -125,4 +136,7 @@ export const LIMIT_VARS = {
   maxConnectionsPerIp: { name: "MAX_CONNECTIONS_PER_IP", scale: 1, max: PLATFORM_MAX_WEBSOCKETS_PER_OBJECT, min: 0 },
   presenceFanoutPerSecond: { name: "PRESENCE_FANOUT_PER_SECOND", scale: 1, max: 100_000_000 },
   presenceFanoutBurst: { name: "PRESENCE_FANOUT_BURST", scale: 1, max: 100_000_000 },
+  // Beside a registration and the front's own fields, the attachment's 16 KiB leave this much for `meta`.
+  maxMetaBytes: { name: "MAX_META_BYTES", scale: 1, max: MAX_META_BYTES_CEILING },
+  maxMetaDepth: { name: "MAX_META_DEPTH", scale: 1, max: 32 },
 } as const satisfies Record<keyof Limits, { name: string; scale: number; max: number; min?: number }>;

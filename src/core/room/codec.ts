@@ -11,7 +11,10 @@ export interface Codec {
   /** Its clients heartbeat on their own, so their silence counts from the start (see `Service.heartbeats`). */
   readonly heartbeats: boolean;
   /** Turns one incoming frame into a command, or an error that echoes the frame's request id if it had one. */
-  decode(frame: string | ArrayBuffer, limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth">): Decoded;
+  decode(
+    frame: string | ArrayBuffer,
+    limits: Pick<Limits, "maxMessageBytes" | "maxJsonDepth" | "maxMetaBytes" | "maxMetaDepth">,
+  ): Decoded;
   /** A frame's request id read without decoding it, for a frame refused before decoding (over the rate). */
   peekRequestId(frame: string | ArrayBuffer): string | undefined;
   /**

@@ -20,10 +20,14 @@ export type RoomCommand =
        * their own token and present it again when they reconnect).
        */
       ownToken?: string;
+      /** What others see of the peer beside its id (JSON, within `maxMetaBytes` and `maxMetaDepth`). */
+      meta?: unknown;
+      /** Answer with the listed peers' `meta` (`peerMeta`). */
+      withMeta?: boolean;
       requestId?: string;
     }
   /** `limit` and `after` ask for one page of the list, in id order, from after the id `after`. */
-  | { type: "list_peers"; limit?: number; after?: string; requestId?: string }
+  | { type: "list_peers"; limit?: number; after?: string; withMeta?: boolean; requestId?: string }
   /**
    * `data` is the relayed value's JSON text, carried as it came. `seq`: the client's own number for the relay (see
    * `Registration.acked`). `keepFor` (ms): a relay to an id nobody holds is kept that long for whoever registers it next, instead of being
@@ -46,13 +50,22 @@ export type RoomEvent =
       acked?: number;
       /** With `resumed`: whether every relay handed to the last connection after the client's `last_seq` follows. */
       recovered?: boolean;
+      /** Asked for with `withMeta`: the `meta` of each listed peer that has one. */
+      peerMeta?: Record<string, unknown>;
       requestId?: string;
     }
   /** `next`: where the following page starts (`list_peers {after: next}`), when this one was not the last. */
-  | { type: "peers"; peers: string[]; rev: number; next?: string; requestId?: string }
+  | {
+      type: "peers";
+      peers: string[];
+      rev: number;
+      next?: string;
+      peerMeta?: Record<string, unknown>;
+      requestId?: string;
+    }
   /** `data`: the relayed value's JSON text. `seq` numbers the relays handed to one connection, from 1 (set when delivered). */
   | { type: "relay"; from: string; data: string; seq?: number }
-  | { type: "peer_joined"; peerId: string; rev: number }
+  | { type: "peer_joined"; peerId: string; rev: number; meta?: unknown }
   | { type: "peer_left"; peerId: string; rev: number }
   | { type: "pong"; requestId?: string }
   /** The room has taken in every relay of the client's numbered up to `seq`. */

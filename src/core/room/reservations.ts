@@ -16,6 +16,8 @@ export interface Reservation {
   acked: number;
   /** The `seq` from which the relays kept for it include every relay its last connection was handed. */
   replayFrom: number;
+  /** The peer's `meta`, still shown in peer lists while its id is held. */
+  meta?: unknown;
 }
 
 /**
@@ -29,6 +31,7 @@ export interface Claim {
   presence: boolean;
   /** `Registration.acked` when the claim was written: after a crash, the room may have taken in more. */
   acked: number;
+  meta?: unknown;
 }
 
 /**
@@ -187,9 +190,9 @@ export class Reservations {
     if (!this.persistClaims) return [];
     const map = this.#map();
     const adopted: string[] = [];
-    for (const { peerId, token, presence, acked } of this.store.claims()) {
+    for (const { peerId, token, presence, acked, meta } of this.store.claims()) {
       if (map.has(peerId)) continue;
-      this.reserve({ peerId, token, presence, until, acked, replayFrom: Number.MAX_SAFE_INTEGER });
+      this.reserve({ peerId, token, presence, until, acked, replayFrom: Number.MAX_SAFE_INTEGER, meta });
       adopted.push(peerId);
     }
     return adopted;

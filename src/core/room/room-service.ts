@@ -7,6 +7,7 @@
 import type { Refusal } from "../connection/admission.js";
 import type { Departure, FrontErrorCode, Outlet, Service } from "../connection/service.js";
 import type { LogFields } from "../log.js";
+import { describeMeta } from "../wire/parse-client.js";
 import { isValidPeerId } from "../wire/protocol.js";
 import type { Codec } from "./codec.js";
 import { type Outbound, type RoomCommand, type RoomError, type RoomEvent, roomError } from "./events.js";
@@ -31,6 +32,8 @@ export interface RoomState {
   seq?: number;
   /** It was handed relays: after a wake, those are not in the ring any more. */
   handed?: true;
+  /** The `meta` it registered with (counted in the attachment: `MAX_META_BYTES` is bounded to fit). */
+  meta?: unknown;
 }
 
 /** What one room holds, for the admin route. */
@@ -124,21 +127,23 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
 
   parseState(value: unknown): RoomState | undefined {
     if (typeof value !== "object" || value === null) return undefined;
-    const { peerId, presence, token, acked, seq, handed } = value as Record<string, unknown>;
+    const { peerId, presence, token, acked, seq, handed, meta } = value as Record<string, unknown>;
     if (!isValidPeerId(peerId) || typeof presence !== "boolean") return undefined;
     if (typeof token !== "string" || token === "" || token.length > MAX_TOKEN_LENGTH) return undefined;
     const state: RoomState = { peerId, presence, token };
     if (isCount(acked)) state.acked = acked;
     if (isCount(seq)) state.seq = seq;
     if (handed === true) state.handed = true;
+    // Kept only while within today's limits (a setting may have been lowered since it was written).
+    if (meta !== undefined && meta !== null && describeMeta(meta, this.#outlet.limits) === undefined) state.meta = meta;
     return state;
   }
 
   restore(connection: C, state: RoomState | undefined): void {
     if (!state) return;
     this.#sent.set(connection, new SentLog(state.seq, state.handed === true));
-    const { peerId, presence, token, acked = 0 } = state;
-    this.room.restore(connection, { peerId, presence, token, acked });
+    const { peerId, presence, token, acked = 0, meta } = state;
+    this.room.restore(connection, { peerId, presence, token, acked, ...(meta === undefined ? {} : { meta }) });
   }
 
   /**
@@ -335,9 +340,10 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     const registration = this.room.registrationOf(connection);
     if (!registration) return;
     const log = this.#sentLog(connection);
-    const { peerId, presence, token, acked } = registration;
+    const { peerId, presence, token, acked, meta } = registration;
     const state: RoomState = { peerId, presence, token, seq: log.ceiling };
     if (acked > 0) state.acked = acked;
+    if (meta !== undefined) state.meta = meta;
     if (log.handedSaved) state.handed = true;
     this.#outlet.save(connection, state);
   }

@@ -34,6 +34,8 @@ export interface Registration {
    * resumes: a relay numbered at or below it is one the room has already, sent again, and is dropped.
    */
   acked: number;
+  /** What others see of the peer beside its id (see `RegisterMessage.meta`). */
+  meta?: unknown;
 }
 
 /** Relays a client may send before the room tells it, in one cumulative `ack`, which it has. */
@@ -165,9 +167,10 @@ export class Room<C> {
     if (this.#byPeerId.get(registration.peerId) !== connection) return [];
     this.#byPeerId.delete(registration.peerId);
     if (how === "dropped") {
-      const { peerId, token, presence, acked } = registration;
+      const { peerId, token, presence, acked, meta } = registration;
       const replayFrom = facts.replayFrom(connection);
-      this.#reservations.reserve({ peerId, token, presence, until: facts.now + this.#graceMs, acked, replayFrom });
+      const until = facts.now + this.#graceMs;
+      this.#reservations.reserve({ peerId, token, presence, until, acked, replayFrom, meta });
       for (const { seq, from, data } of facts.handed(connection)) this.#reservations.keep(peerId, from, data, seq);
       return [];
     }
@@ -222,8 +225,9 @@ export class Room<C> {
       // Not written to its claim: a presence turned on and off in a loop must not cost a row each time (and a
       // reservation's presence is never read: a resume says its own).
       current.presence = presence;
+      if (command.meta !== undefined) current.meta = command.meta;
       this.#watch(connection, presence);
-      return [this.#registered(connection, current, false, requestId)];
+      return [this.#registered(connection, current, false, command)];
     }
 
     const out: Outbound<C>[] = [];
@@ -234,7 +238,8 @@ export class Room<C> {
         // A takeover: the old connection is closed and forgotten, and the peer never left. What it was handed
         // past the client's `last_seq` may never have arrived: it goes to the new connection.
         const unacked = facts.handed(holder);
-        const carried = { acked: this.#byConnection.get(holder)?.acked ?? 0, replayFrom: facts.replayFrom(holder) };
+        const held = this.#byConnection.get(holder);
+        const carried = { acked: held?.acked ?? 0, replayFrom: facts.replayFrom(holder), meta: held?.meta };
         this.#forget(holder);
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
         out.push(...this.#admit(connection, command, carried));
@@ -259,7 +264,7 @@ export class Room<C> {
     if (reservation?.token === OPEN_MAILBOX) {
       // Relays kept for an id nobody held: whoever registers it first receives them.
       const kept = this.#reservations.release(peerId);
-      out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
+      out.push(...this.#toWatchers(this.#joined(command)));
       out.push(...this.#admit(connection, command));
       for (const { from, data } of kept) out.push(relay(connection, from, data));
       return out;
@@ -281,19 +286,26 @@ export class Room<C> {
     }
 
     // Announce before adding, so the newcomer is not told of its own arrival.
-    out.push(...this.#toWatchers({ type: "peer_joined", peerId, rev: this.#revision.next() }));
+    out.push(...this.#toWatchers(this.#joined(command)));
     return [...out, ...this.#admit(connection, command)];
+  }
+
+  #joined({ peerId, meta }: Command<"register">): RoomEvent {
+    const event: RoomEvent = { type: "peer_joined", peerId, rev: this.#revision.next() };
+    if (meta !== undefined) event.meta = meta;
+    return event;
   }
 
   #handleListPeers(
     connection: C,
-    { limit, after, requestId }: Command<"list_peers">,
+    { limit, after, withMeta, requestId }: Command<"list_peers">,
     facts: RoomFacts<C>,
   ): Outbound<C>[] {
     const out = this.sweep(facts);
     const { peers, next } = page(this.#peersExcept(connection), limit, after);
     const answer: RoomEvent = { type: "peers", peers, rev: this.#revision.current() };
     if (next !== undefined) answer.next = next;
+    if (withMeta) answer.peerMeta = this.#metaOf(peers);
     if (requestId !== undefined) answer.requestId = requestId;
     return [...out, { to: connection, event: answer }];
   }
@@ -362,14 +374,21 @@ export class Room<C> {
    * `resumed`: what the id had when it was taken back: the client's relays taken in so far, and from which of the
    * relays handed to its last connection a replay is whole.
    */
-  #admit(connection: C, command: Command<"register">, resumed?: { acked: number; replayFrom: number }): Outbound<C>[] {
-    const { peerId, presence, requestId } = command;
+  #admit(
+    connection: C,
+    command: Command<"register">,
+    resumed?: { acked: number; replayFrom: number; meta?: unknown },
+  ): Outbound<C>[] {
+    const { peerId, presence } = command;
     const acked = resumed?.acked ?? 0;
-    const registration = { peerId, presence, token: command.ownToken ?? newResumeToken(), acked };
+    const registration: Registration = { peerId, presence, token: command.ownToken ?? newResumeToken(), acked };
+    // A resume that does not say its meta again keeps the one it had.
+    const meta = command.meta ?? resumed?.meta;
+    if (meta !== undefined) registration.meta = meta;
     this.#add(connection, registration);
     this.#reservations.claim(registration);
     this.#ackSent.set(connection, acked);
-    const answer = this.#registered(connection, registration, resumed !== undefined, requestId);
+    const answer = this.#registered(connection, registration, resumed !== undefined, command);
     if (resumed && answer.event.type === "registered") {
       // Whole when every relay handed to the last connection after the client's `last_seq` is still here.
       answer.event.recovered = resumed.replayFrom <= (command.lastSeq ?? 0) + 1;
@@ -377,19 +396,39 @@ export class Room<C> {
     return [answer];
   }
 
-  #registered(connection: C, registration: Registration, resumed: boolean, requestId?: string): Outbound<C> {
+  #registered(
+    connection: C,
+    registration: Registration,
+    resumed: boolean,
+    { requestId, withMeta }: Command<"register">,
+  ): Outbound<C> {
+    const peers = this.#peersExcept(connection);
     const answer: RoomEvent = {
       type: "registered",
       peerId: registration.peerId,
-      peers: this.#peersExcept(connection),
+      peers,
       rev: this.#revision.current(),
       resumeToken: registration.token,
       // Always said, 0 for a new registration: it also tells a client that this server acknowledges relays.
       acked: registration.acked,
     };
     if (resumed) answer.resumed = true;
+    if (withMeta) answer.peerMeta = this.#metaOf(peers);
     if (requestId !== undefined) answer.requestId = requestId;
     return { to: connection, event: answer };
+  }
+
+  /** The `meta` of each of `peers` that has one, connected or held for a resume. */
+  #metaOf(peers: readonly string[]): Record<string, unknown> {
+    // No prototype: "__proto__" is a valid peer id.
+    const metas: Record<string, unknown> = Object.create(null);
+    for (const peerId of peers) {
+      const connection = this.#byPeerId.get(peerId);
+      const meta =
+        connection === undefined ? this.#reservations.get(peerId)?.meta : this.#byConnection.get(connection)?.meta;
+      if (meta !== undefined) metas[peerId] = meta;
+    }
+    return metas;
   }
 
   /** A connection taken as dropped by the server (no sign of life): closed, and its id reserved. */

@@ -20,6 +20,8 @@ export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; er
 export interface ParseLimits {
   maxMessageBytes: number;
   maxJsonDepth: number;
+  maxMetaBytes: number;
+  maxMetaDepth: number;
 }
 
 /** The most a page of `list_peers` may ask for. */
@@ -72,7 +74,7 @@ export function parseClientMessage(frame: string | ArrayBuffer, limits: ParseLim
   // Only `data` travels on; other fields are read as strings, numbers or booleans, and unknown ones are dropped.
   const result = nestsDeeperThan(fields.data, maxJsonDepth, 2)
     ? fail("invalid_message", `message nests deeper than the limit of ${maxJsonDepth} objects and arrays`)
-    : parseFields(fields);
+    : parseFields(fields, limits);
   // The request id is echoed by whatever answers the message, success or error.
   if (typeof requestId === "string") {
     if (result.ok) result.message.request_id = requestId;
@@ -181,16 +183,21 @@ function plainRequestId(frame: string, start: number, end: number): string | und
 }
 
 // No closures here: capturing the request id in per-message closures doubled the parser's cost.
-function parseFields(fields: Record<string, unknown>): ParseResult {
+function parseFields(fields: Record<string, unknown>, limits: ParseLimits): ParseResult {
   const type = fields.type;
   if (typeof type !== "string") return fail("invalid_message", 'message needs a string "type"');
   switch (type) {
     case "register": {
       if (!isValidPeerId(fields.peer_id)) return fail("invalid_peer_id", describePeerId("peer_id", fields.peer_id));
-      const { presence, resume_token: token, last_seq: lastSeq } = fields;
+      const { presence, resume_token: token, last_seq: lastSeq, meta, with_meta: withMeta } = fields;
       if (presence !== undefined && typeof presence !== "boolean") {
         return fail("invalid_message", "presence must be true or false");
       }
+      if (withMeta !== undefined && typeof withMeta !== "boolean") {
+        return fail("invalid_message", "with_meta must be true or false");
+      }
+      const metaProblem = meta === undefined || meta === null ? undefined : describeMeta(meta, limits);
+      if (metaProblem !== undefined) return fail("invalid_message", metaProblem);
       if (token !== undefined && !isValidRequestId(token)) {
         return fail("invalid_message", `resume_token must be a string of 1 to ${MAX_REQUEST_ID_LENGTH} characters`);
       }
@@ -201,11 +208,17 @@ function parseFields(fields: Record<string, unknown>): ParseResult {
       if (presence !== undefined) message.presence = presence;
       if (token !== undefined) message.resume_token = token;
       if (lastSeq !== undefined) message.last_seq = lastSeq;
+      if (meta !== undefined && meta !== null) message.meta = meta;
+      if (withMeta !== undefined) message.with_meta = withMeta;
       return { ok: true, message };
     }
     case "list_peers": {
-      const { limit, after } = fields;
+      const { limit, after, with_meta: withMeta } = fields;
       const message: ListPeersMessage = { type };
+      if (withMeta !== undefined) {
+        if (typeof withMeta !== "boolean") return fail("invalid_message", "with_meta must be true or false");
+        message.with_meta = withMeta;
+      }
       if (limit !== undefined) {
         if (!Number.isInteger(limit) || typeof limit !== "number" || limit < 1 || limit > MAX_LIST_LIMIT) {
           return fail("invalid_message", `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`);
@@ -252,6 +265,17 @@ export function nestsDeeperThan(value: unknown, max: number, depth = 1): boolean
   const fields = value as Record<string, unknown>;
   for (const key in fields) if (nestsDeeperThan(fields[key], max, depth + 1)) return true;
   return false;
+}
+
+/** Why `meta` is over its limits, or undefined when it is within them. */
+export function describeMeta(meta: unknown, { maxMetaBytes, maxMetaDepth }: ParseLimits): string | undefined {
+  if (nestsDeeperThan(meta, maxMetaDepth)) {
+    return `meta nests deeper than the limit of ${maxMetaDepth} objects and arrays`;
+  }
+  const text = JSON.stringify(meta);
+  const bytes = utf8Length(text, maxMetaBytes);
+  if (bytes > maxMetaBytes) return `meta is ${bytes} bytes of JSON, over the limit of ${maxMetaBytes} bytes`;
+  return undefined;
 }
 
 function fail(code: ErrorCode, error: string): ParseResult {

@@ -31,6 +31,7 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
         ...(m.resumed === true ? { resumed: true } : {}),
         ...(typeof m.acked === "number" && Number.isSafeInteger(m.acked) ? { acked: m.acked } : {}),
         ...(typeof m.recovered === "boolean" ? { recovered: m.recovered } : {}),
+        ...peerMetaOf(m.peer_meta),
       });
     case "peers":
       if (!isStringArray(m.peers) || typeof m.rev !== "number") return undefined;
@@ -39,13 +40,14 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
         peers: m.peers,
         rev: m.rev,
         ...(typeof m.next === "string" ? { next: m.next } : {}),
+        ...peerMetaOf(m.peer_meta),
       });
     case "relay":
       if (typeof m.from !== "string" || !("data" in m)) return undefined;
       return { type: "relay", from: m.from, data: m.data, ...(typeof m.seq === "number" ? { seq: m.seq } : {}) };
     case "peer_joined":
       if (typeof m.peer_id !== "string" || typeof m.rev !== "number") return undefined;
-      return { type: "peer_joined", peer_id: m.peer_id, rev: m.rev };
+      return { type: "peer_joined", peer_id: m.peer_id, rev: m.rev, ...("meta" in m ? { meta: m.meta } : {}) };
     case "peer_left":
       if (typeof m.peer_id !== "string" || typeof m.rev !== "number") return undefined;
       return { type: "peer_left", peer_id: m.peer_id, rev: m.rev };
@@ -75,6 +77,12 @@ function serverMessageOf(m: Record<string, unknown>): ServerMessage | undefined 
 function echo<M extends { request_id?: string }>(m: Record<string, unknown>, message: M): M {
   if (typeof m.request_id === "string") message.request_id = m.request_id;
   return message;
+}
+
+function peerMetaOf(value: unknown): { peer_meta?: Record<string, unknown> } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
+  // No prototype: "__proto__" is a valid peer id, and a map of it must not reach Object.prototype.
+  return { peer_meta: Object.assign(Object.create(null), value) as Record<string, unknown> };
 }
 
 function isStringArray(value: unknown): value is string[] {

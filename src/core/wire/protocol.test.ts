@@ -9,7 +9,7 @@ import {
 } from "./protocol.js";
 
 const MAX = 64 * 1024;
-const LIMITS = { maxMessageBytes: MAX, maxJsonDepth: 64 };
+const LIMITS = { maxMessageBytes: MAX, maxJsonDepth: 64, maxMetaBytes: 1024, maxMetaDepth: 4 };
 
 describe("parseClientMessage accepts", () => {
   const accepted: Array<[string, string, ClientMessage]> = [
@@ -54,6 +54,23 @@ describe("parseClientMessage accepts", () => {
       '{"type":"list_peers","limit":100,"after":"bob"}',
       { type: "list_peers", limit: 100, after: "bob" },
     ],
+    [
+      "register with meta, asking for the others' meta",
+      '{"type":"register","peer_id":"a","meta":{"name":"Alice","tags":["x"]},"with_meta":true}',
+      { type: "register", peer_id: "a", meta: { name: "Alice", tags: ["x"] }, with_meta: true },
+    ],
+    [
+      "meta that is a string",
+      '{"type":"register","peer_id":"a","meta":"Al"}',
+      { type: "register", peer_id: "a", meta: "Al" },
+    ],
+    ["meta null, taken as none", '{"type":"register","peer_id":"a","meta":null}', { type: "register", peer_id: "a" }],
+    [
+      "meta of exactly 1,024 bytes, 4 deep",
+      `{"type":"register","peer_id":"a","meta":{"a":{"b":{"c":"${"x".repeat(1024 - 20)}"}}}}`,
+      { type: "register", peer_id: "a", meta: { a: { b: { c: "x".repeat(1024 - 20) } } } },
+    ],
+    ["list_peers with meta", '{"type":"list_peers","with_meta":true}', { type: "list_peers", with_meta: true }],
     [
       "data nested 63 deep (the message is the 64th level)",
       `{"type":"relay","to":"b","data":${"[".repeat(63)}${"]".repeat(63)}}`,
@@ -105,6 +122,20 @@ describe("parseClientMessage rejects", () => {
     ["a relay numbered as a string", '{"type":"relay","to":"bob","seq":"1","data":1}', "invalid_message", undefined],
     ["an empty resume token", '{"type":"register","peer_id":"a","resume_token":""}', "invalid_message", undefined],
     ["a numeric resume token", '{"type":"register","peer_id":"a","resume_token":5}', "invalid_message", undefined],
+    [
+      "meta of 1,025 bytes",
+      `{"type":"register","peer_id":"a","meta":"${"x".repeat(1023)}","request_id":"m"}`,
+      "invalid_message",
+      "m",
+    ],
+    ["meta nested 5 deep", '{"type":"register","peer_id":"a","meta":[[[[[1]]]]]}', "invalid_message", undefined],
+    [
+      "with_meta that is not a boolean",
+      '{"type":"register","peer_id":"a","with_meta":1}',
+      "invalid_message",
+      undefined,
+    ],
+    ["a list_peers with_meta that is a string", '{"type":"list_peers","with_meta":"y"}', "invalid_message", undefined],
     ["a zero limit", '{"type":"list_peers","limit":0,"request_id":"r"}', "invalid_message", "r"],
     ["a fractional limit", '{"type":"list_peers","limit":1.5}', "invalid_message", undefined],
     ["a limit past 10,000", '{"type":"list_peers","limit":10001}', "invalid_message", undefined],

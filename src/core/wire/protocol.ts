@@ -21,10 +21,20 @@ export interface RegisterMessage {
    * server handed to that connection after it are delivered again; without it, all of them are.
    */
   last_seq?: number;
+  /**
+   * What others see of this peer beside its id (a name, an avatar, a game's rating): any JSON value, at most
+   * `MAX_META_BYTES` (1 KiB) and `MAX_META_DEPTH` (4) deep. Carried in `peer_joined` and, for those that ask, in peer
+   * lists. Readable by the server: it is what presence and lobbies show.
+   */
+  meta?: unknown;
+  /** Answer with `peer_meta` beside `peers`: the `meta` of every listed peer that has one. */
+  with_meta?: boolean;
   request_id?: string;
 }
 export interface ListPeersMessage {
   type: "list_peers";
+  /** Answer with `peer_meta` beside `peers` (see `RegisterMessage.with_meta`). */
+  with_meta?: boolean;
   /** At most this many peers, in id order (a page); the answer's `next` asks for the following page. */
   limit?: number;
   /** Only peers whose id sorts after this one. */
@@ -60,6 +70,8 @@ export interface RegisteredMessage {
   peers: string[];
   /** The room's presence revision this list is as of. */
   rev: number;
+  /** Asked for with `with_meta`: each listed peer's `meta`, for those that registered one. */
+  peer_meta?: Record<string, unknown>;
   /** Register with it to take this id back after a drop; the newest one received is the one in force. */
   resume_token: string;
   /** This registration took the id over with a resume token; relays kept for it follow. */
@@ -77,6 +89,8 @@ export interface PeersMessage {
   type: "peers";
   peers: string[];
   rev: number;
+  /** Asked for with `with_meta`: each listed peer's `meta`, for those that registered one. */
+  peer_meta?: Record<string, unknown>;
   /** When a page (`limit`) was asked and more follow: pass it as `after` for the next page. */
   next?: string;
   request_id?: string;
@@ -92,6 +106,8 @@ export interface PeerJoinedMessage {
   type: "peer_joined";
   peer_id: string;
   rev: number;
+  /** The `meta` the peer registered with, when it has one. */
+  meta?: unknown;
 }
 export interface PeerLeftMessage {
   type: "peer_left";

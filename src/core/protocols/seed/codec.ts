@@ -37,12 +37,22 @@ function toCommand(message: ClientMessage): RoomCommand {
   switch (message.type) {
     case "register": {
       const { peer_id: peerId, presence = false, resume_token: resumeToken, last_seq: lastSeq } = message;
-      return { type: "register", peerId, presence, resumeToken, lastSeq, requestId };
+      const command: Extract<RoomCommand, { type: "register" }> = {
+        type: "register",
+        peerId,
+        presence,
+        resumeToken,
+        lastSeq,
+        requestId,
+      };
+      if (message.meta !== undefined) command.meta = message.meta;
+      if (message.with_meta) command.withMeta = true;
+      return command;
     }
     case "relay":
       return { type: "relay", to: message.to, data: JSON.stringify(message.data), seq: message.seq, requestId };
     case "list_peers":
-      return { type: "list_peers", limit: message.limit, after: message.after, requestId };
+      return { type: "list_peers", limit: message.limit, after: message.after, withMeta: message.with_meta, requestId };
     case "ping":
       return { type: "ping", requestId };
     default:
@@ -58,14 +68,20 @@ function toServerMessage(event: Exclude<RoomEvent, { type: "disconnect" | "relay
       if (resumed) message.resumed = true;
       if (acked !== undefined) message.acked = acked;
       if (recovered !== undefined) message.recovered = recovered;
+      if (event.peerMeta !== undefined) message.peer_meta = event.peerMeta;
       return withRequestId(message, event);
     }
     case "peers": {
       const message: ServerMessage = { type: "peers", peers: event.peers, rev: event.rev };
       if (event.next !== undefined) message.next = event.next;
+      if (event.peerMeta !== undefined) message.peer_meta = event.peerMeta;
       return withRequestId(message, event);
     }
-    case "peer_joined":
+    case "peer_joined": {
+      const message: ServerMessage = { type: "peer_joined", peer_id: event.peerId, rev: event.rev };
+      if (event.meta !== undefined) message.meta = event.meta;
+      return message;
+    }
     case "peer_left":
       return { type: event.type, peer_id: event.peerId, rev: event.rev };
     case "pong":
