@@ -54,6 +54,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
             Topics: { className: "Topics", useSQLite: true },
             PeerjsRooms: { className: "PeerjsRooms", useSQLite: true },
             Trackers: { className: "Trackers", useSQLite: true },
+            Lobbies: { className: "Lobbies", useSQLite: true },
           }),
     },
     bindings: options.vars ?? {},

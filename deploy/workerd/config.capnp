@@ -23,6 +23,7 @@ const signal :Workerd.Worker = (
     (name = "Topics", durableObjectNamespace = "Topics"),
     (name = "PeerjsRooms", durableObjectNamespace = "PeerjsRooms"),
     (name = "Trackers", durableObjectNamespace = "Trackers"),
+    (name = "Lobbies", durableObjectNamespace = "Lobbies"),
     (name = "ASSETS", service = "assets"),
     # This is the self-hosted server: a client's address is its TCP peer's (or CLIENT_ADDRESS_HEADER's), never a
     # CF-Connecting-IP it sent itself.
@@ -78,6 +79,7 @@ const signal :Workerd.Worker = (
     (className = "Topics", uniqueKey = "webrtc-signal-Topics", enableSql = true),
     (className = "PeerjsRooms", uniqueKey = "webrtc-signal-PeerjsRooms", enableSql = true),
     (className = "Trackers", uniqueKey = "webrtc-signal-Trackers", enableSql = true),
+    (className = "Lobbies", uniqueKey = "webrtc-signal-Lobbies", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "data"),
 );

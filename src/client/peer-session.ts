@@ -90,6 +90,11 @@ export interface PeerSessionOptions {
   healAfterMs?: number;
   /** Restarts tried before the session gives up with an `error` whose `code` is `gave_up` (default 5). */
   healAttempts?: number;
+  /**
+   * How a signal goes to the remote peer, instead of `signaling.relay(remotePeerId, signal)`: a room that seals its
+   * signals end to end passes its own (which relays the sealed form in order).
+   */
+  sendSignal?: (signal: SessionSignal) => void;
 }
 
 export interface PeerSessionEvents extends Record<string, unknown> {
@@ -111,6 +116,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** The polite side yields when both sides offer at once; chosen by comparing peer ids, so both sides agree. */
   readonly polite: boolean;
   readonly #signaling: SignalingClient;
+  readonly #sendSignal: ((signal: SessionSignal) => void) | undefined;
   #pc: RTCPeerConnection | undefined;
   readonly #ready: Promise<RTCPeerConnection>;
   #makingOffer = false;
@@ -144,6 +150,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   constructor(options: PeerSessionOptions) {
     super();
     this.#signaling = options.signaling;
+    this.#sendSignal = options.sendSignal;
     this.#candidates = new CandidateBatch(Math.max(0, options.candidateBatchMs ?? CANDIDATE_BATCH_MS), (list) => {
       const [first] = list;
       this.#send(
@@ -176,6 +183,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.#ready.catch((error) => this.#fail(error));
   }
 
+  /** The connection, or undefined until ICE servers are known (see `connection()`). */
+  get peerConnection(): RTCPeerConnection | undefined {
+    return this.#pc;
+  }
+
   /** The connection, once ICE servers are known. */
   connection(): Promise<RTCPeerConnection> {
     return this.#ready;
@@ -206,10 +218,13 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     return this.#chain;
   }
 
-  /** Closes the connection and tells the remote side. */
-  close(): void {
+  /**
+   * Closes the connection and tells the remote side; with `goodbye: false` it does not (the remote peer is known to
+   * be gone: a goodbye would only come back as `unknown_peer`).
+   */
+  close({ goodbye = true }: { goodbye?: boolean } = {}): void {
     if (this.#closed) return;
-    this.#send({ rtc: "bye" });
+    if (goodbye) this.#send({ rtc: "bye" });
     this.#teardown("local");
   }
 
@@ -404,7 +419,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     signal.sid = this.#sid;
     signal.n = ++this.#sent;
     try {
-      this.#signaling.relay(this.remotePeerId, signal);
+      if (this.#sendSignal) this.#sendSignal(signal);
+      else this.#signaling.relay(this.remotePeerId, signal);
     } catch (error) {
       this.#fail(error);
     }

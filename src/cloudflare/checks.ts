@@ -5,6 +5,7 @@
 import { endpointAllowed, roomAllowed } from "../core/auth/join-claims.js";
 import type { Config, Endpoint } from "../core/config/config.js";
 import { PerAddressLimit } from "../core/connection/per-address-limit.js";
+import { lobbyOfRoom } from "../core/lobby/lobby-name.js";
 import { logEvent } from "../core/log.js";
 import { tokenOf, type Verdict, verifyToken } from "./auth.js";
 import { jsonError, type RouteContext } from "./http.js";
@@ -18,8 +19,17 @@ export function ungrantedBy(
   if (!endpointAllowed(verdict.claims.endpoint, endpoint)) {
     return `the token does not grant the ${endpoint} endpoint (its endpoint claim must name it)`;
   }
-  if (!roomAllowed(verdict.claims.room, name)) return `the token does not grant the room ${name}`;
-  return undefined;
+  if (roomAllowed(verdict.claims.room, name)) return undefined;
+  // A room a lobby gave out is granted by a token that opens that lobby.
+  const lobby = endpoint === "seed" ? lobbyOfRoom(name) : undefined;
+  if (
+    lobby !== undefined &&
+    endpointAllowed(verdict.claims.endpoint, "lobby") &&
+    roomAllowed(verdict.claims.room, lobby)
+  ) {
+    return undefined;
+  }
+  return `the token does not grant the room ${name}`;
 }
 
 /** With join tokens configured, the verdict on the request's token; undefined in open mode. */

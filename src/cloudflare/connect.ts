@@ -17,12 +17,13 @@ import { liveObjects } from "./live-objects.js";
 /**
  * Every check a connection passes before it reaches its object; then what the Worker learned goes on in headers a
  * client cannot set. `keepQueryToken`: the query's `token` is the protocol's own (PeerJS), not a join token.
+ * `grantedAs`: the name a token's room claim must grant, when it is not the object's (a lobby's, not `chess.2`).
  */
 export async function connect(
   context: RouteContext,
   endpoint: Endpoint,
   name: string,
-  options: { keepQueryToken?: boolean } = {},
+  options: { keepQueryToken?: boolean; grantedAs?: string } = {},
 ): Promise<Response> {
   const { request, env, config, upgrade, url } = context;
   if (!config.endpoints.has(endpoint)) return endpointDisabled(endpoint);
@@ -46,7 +47,7 @@ export async function connect(
   const verdict = await authorize(context);
   if (verdict && !verdict.ok) return refusal(context, verdict);
   if (verdict?.ok) {
-    const ungranted = ungrantedBy(verdict, endpoint, name);
+    const ungranted = ungrantedBy(verdict, endpoint, options.grantedAs ?? name);
     if (ungranted) {
       logEvent("info", "join_refused", { room: name, code: "forbidden", path: redactedPath(url) });
       return jsonError(403, "forbidden", ungranted);

@@ -6,6 +6,7 @@
 import { type BroadcastProtocol, BroadcastService } from "../core/broadcast/broadcast-service.js";
 import type { Config } from "../core/config/config.js";
 import type { Outlet, Service } from "../core/connection/service.js";
+import { LobbyService } from "../core/lobby/lobby-service.js";
 import { fromRoomId, PEERJS_HEARTBEAT, peerjsCodec } from "../core/protocols/peerjs/codec.js";
 import { seedCodec } from "../core/protocols/seed/codec.js";
 import { webtorrentProtocol } from "../core/protocols/webtorrent/codec.js";
@@ -19,7 +20,7 @@ export interface Endpoint {
   /** The protocol's name, for logs. */
   protocol: string;
   /** The binding of the class in wrangler.toml (and in the self-hosted server's config). */
-  binding: "Peers" | "PeerjsRooms" | "Topics" | "Trackers";
+  binding: "Peers" | "PeerjsRooms" | "Topics" | "Trackers" | "Lobbies";
   /** The exact keepalive text the runtime answers without waking the object, and its answer. */
   keepalive: [request: string, response: string];
   service(outlet: Outlet<WebSocket, unknown>, ctx: DurableObjectState, config: Config): Service<WebSocket, unknown>;
@@ -82,4 +83,11 @@ export const endpoints = {
   peerjs: room("peerjs", "PeerjsRooms", peerjsCodec, [PEERJS_HEARTBEAT, PEERJS_HEARTBEAT], fromRoomId),
   "y-webrtc": broadcast("y-webrtc", "Topics", () => yWebrtcProtocol<WebSocket>()),
   webtorrent: broadcast("webtorrent", "Trackers", () => webtorrentProtocol<WebSocket>()),
+  // Nothing stored: who waits is in the sockets' attachments. Its keepalive is the seed protocol's.
+  lobby: {
+    protocol: "lobby",
+    binding: "Lobbies",
+    keepalive: [PING_TEXT, PONG_TEXT],
+    service: (outlet) => new LobbyService(outlet),
+  },
 } satisfies Record<string, Endpoint>;

@@ -9,6 +9,7 @@ declare namespace Cloudflare {
     Topics: DurableObjectNamespace<import("./objects.js").Topics>;
     /** WebSocket BitTorrent trackers: one object per namespace of swarms. */
     Trackers: DurableObjectNamespace<import("./objects.js").Trackers>;
+    Lobbies: DurableObjectNamespace<import("./objects.js").Lobbies>;
     /** PeerJS clients: one object per key. */
     PeerjsRooms: DurableObjectNamespace<import("./objects.js").PeerjsRooms>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
@@ -21,7 +22,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
-    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms" | "Trackers";
+    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms" | "Trackers" | "Lobbies";
   }
 }
 interface Env extends Cloudflare.Env {}

@@ -9,3 +9,5 @@ export class PeerjsRooms extends signalObject("peerjs") {}
 export class Topics extends signalObject("y-webrtc") {}
 /** WebSocket BitTorrent trackers (`/announce/<namespace>`): one object per namespace of swarms. */
 export class Trackers extends signalObject("webtorrent") {}
+/** Lobbies (`/lobbies/<name>?size=N`): one object per lobby and group size. */
+export class Lobbies extends signalObject("lobby") {}

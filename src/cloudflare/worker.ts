@@ -3,6 +3,7 @@
  * forwards WebSocket upgrades to the object of their room (one per name, so rooms spread across Cloudflare).
  */
 import { type Config, ConfigError, type Endpoint, readConfig } from "../core/config/config.js";
+import { isValidLobbyName, lobbyObjectName, lobbySize, MAX_LOBBY_NAME_LENGTH } from "../core/lobby/lobby-name.js";
 import { describeError, logEvent } from "../core/log.js";
 import { DEFAULT_ROOM } from "../core/wire/protocol.js";
 import { roomStats, shutdown } from "./admin.js";
@@ -11,7 +12,7 @@ import { jsonError, NO_STORE, notFound, type RouteContext, refusalForBrowsers, s
 import { iceServers } from "./ice-servers.js";
 import { peerjs } from "./peerjs-routes.js";
 
-export { PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
+export { Lobbies, PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
 
 type Route = {
   match(c: RouteContext): boolean;
@@ -49,7 +50,20 @@ const ROUTES: Route[] = [
   // WebSocket trackers (WebTorrent, Trystero's torrent strategy): `wss://<host>/announce/<namespace>`.
   endpointRoute("webtorrent", "/announce", true),
   { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs },
+  // Lobbies that match players: `wss://<host>/lobbies/<name>?size=N` answers `matched {room}` once N are there.
+  { match: (c) => c.pathname.startsWith("/lobbies/"), handle: lobby },
 ];
+
+function lobby(c: RouteContext): Promise<Response> | Response {
+  const name = safeDecode(c.pathname.slice("/lobbies/".length));
+  if (!isValidLobbyName(name)) {
+    const text = `a lobby name is 1 to ${MAX_LOBBY_NAME_LENGTH} of A-Z a-z 0-9 _ - .`;
+    return jsonError(400, "invalid_room", text);
+  }
+  const size = lobbySize(c.url.searchParams.get("size"));
+  if (typeof size === "string") return jsonError(400, "bad_request", size);
+  return connect(c, "lobby", lobbyObjectName(name, size), { grantedAs: name });
+}
 
 export default {
   async fetch(request, env): Promise<Response> {

@@ -210,6 +210,16 @@ describe("join tokens on every endpoint", () => {
       "unauthorized",
     );
   });
+
+  it("open a lobby to a token that names it and the lobby endpoint, and the rooms that lobby gives out", async () => {
+    const token = await mint({ room: "chess", endpoint: ["seed", "lobby"] });
+    accept(await upgrade(`/lobbies/chess?size=2&token=${token}`));
+    accept(await upgrade(`/rooms/chess-abcdefghijklmnop?token=${token}`));
+    await expectRefused(await upgrade(`/lobbies/go?size=2&token=${token}`), 403, "forbidden");
+    const seedOnly = await mint({ room: "chess" });
+    await expectRefused(await upgrade(`/lobbies/chess?size=2&token=${seedOnly}`), 403, "forbidden", /lobby endpoint/);
+    await expectRefused(await upgrade(`/rooms/chess-abcdefghijklmnop?token=${seedOnly}`), 403, "forbidden");
+  });
 });
 
 describe("GET /ice-servers", () => {

@@ -82,7 +82,7 @@ describe("readConfig", () => {
       adminToken: undefined,
       clientAddressHeader: undefined,
       runtime: "cloudflare",
-      endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent"]),
+      endpoints: new Set(["seed", "y-webrtc", "peerjs", "webtorrent", "lobby"]),
       peerjsAllowDiscovery: false,
       serveDemo: true,
       persistRegistrations: false,

@@ -58,7 +58,7 @@ export const RUNTIMES = ["cloudflare", "workerd", "wrangler-dev"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 /** Every endpoint, by the name `ENDPOINTS` uses: the seed protocol, and the drop-ins for other clients. */
-export const ENDPOINTS = ["seed", "y-webrtc", "peerjs", "webtorrent"] as const;
+export const ENDPOINTS = ["seed", "y-webrtc", "peerjs", "webtorrent", "lobby"] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 /** How join tokens (JWT) are verified: an HS256 secret, public keys, or both. */
