@@ -1,13 +1,16 @@
 // Builds the demo page into public/, which wrangler serves as static assets: demo/app.ts bundled with the client
-// SDK by esbuild, and the HTML and CSS copied. Run by `npm start`, `npm test` and `wrangler deploy` (wrangler.toml [build]).
+// SDK by esbuild, and the HTML and CSS copied; the SDK alone as /client.js (for pages of your own, such as
+// examples/browser.html, served as /examples/browser.html). Run by `npm start`, `npm test` and `wrangler deploy` (wrangler.toml [build]).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const OUTPUTS = ["app.js", "index.html", "style.css"].map((file) => `${root}public/${file}`);
-const INPUTS = ["demo", "src/client", "src/core"].map((dir) => `${root}${dir}`);
+const OUTPUTS = ["app.js", "index.html", "style.css", "client.js", "examples/browser.html"].map(
+  (file) => `${root}public/${file}`,
+);
+const INPUTS = ["demo", "examples", "src/client", "src/core"].map((dir) => `${root}${dir}`);
 
 /** The newest modification time of the files under `dir`. */
 function newest(dir) {
@@ -34,4 +37,15 @@ await build({
   outfile: `${root}public/app.js`,
   logLevel: "warning",
 });
+await build({
+  entryPoints: [`${root}src/client/index.ts`],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  outfile: `${root}public/client.js`,
+  logLevel: "warning",
+});
 for (const file of ["index.html", "style.css"]) copyFileSync(`${root}demo/${file}`, `${root}public/${file}`);
+mkdirSync(`${root}public/examples`, { recursive: true });
+copyFileSync(`${root}examples/browser.html`, `${root}public/examples/browser.html`);

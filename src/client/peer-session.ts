@@ -261,7 +261,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     pc.onicecandidate = ({ candidate }) => {
       this.#offerGathered = true;
       this.#onGathered?.();
-      this.#candidates.add(candidate?.toJSON() ?? null);
+      this.#candidates.add(candidate ? candidateInit(candidate) : null);
     };
     pc.onconnectionstatechange = () => {
       this.emit("state", pc.connectionState);
@@ -302,7 +302,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       if (description.sdp !== undefined && description.sdp === pc.remoteDescription?.sdp) {
         // Our offer sent again, already answered: our answer was lost on its way, so it goes again.
         if (description.type === "offer" && pc.signalingState === "stable" && pc.localDescription?.type === "answer") {
-          this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+          this.#send({ rtc: "description", description: descriptionInit(pc.localDescription) });
         }
         return;
       }
@@ -365,7 +365,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (!pc.localDescription) return;
     this.#offerLost = false;
     this.#candidates.flush();
-    this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+    this.#send({ rtc: "description", description: descriptionInit(pc.localDescription) });
     this.#watch.expect();
   }
 
@@ -382,7 +382,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       if (this.#closed || this.#isConnected()) return;
       if (pc.signalingState === "have-local-offer" && pc.localDescription) {
         this.#offerLost = false;
-        this.#send({ rtc: "description", description: pc.localDescription.toJSON() });
+        this.#send({ rtc: "description", description: descriptionInit(pc.localDescription) });
         return;
       }
       if (pc.signalingState === "stable" && pc.remoteDescription) pc.restartIce();
@@ -465,4 +465,16 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   #fail(error: unknown): void {
     this.emit("error", error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/** A description as it travels; werift's (Node) has no `toJSON`. */
+function descriptionInit({ type, sdp }: RTCSessionDescriptionInit): RTCSessionDescriptionInit {
+  return { type, sdp };
+}
+
+/** A candidate as it travels, from a browser's `toJSON` or from the fields of one without it (werift's). */
+function candidateInit(candidate: RTCIceCandidate): RTCIceCandidateInit {
+  if (typeof candidate.toJSON === "function") return candidate.toJSON();
+  const { candidate: line, sdpMid, sdpMLineIndex, usernameFragment } = candidate as RTCIceCandidateInit;
+  return { candidate: line, sdpMid, sdpMLineIndex, usernameFragment };
 }

@@ -1,6 +1,7 @@
 /**
- * The README's SDK example, run as it is written (only its server URL changed), in two Chromium pages: bob's page
- * first, before alice has joined, then alice's. Each must hear the other's hello.
+ * The README's SDK examples, run as they are written (only the server URL changed), in Chromium pages of their own:
+ * the `joinRoom` one in two pages, each of which must greet the other; and the `SignalingClient` and `PeerSession`
+ * one with bob's page first, before alice has joined, then alice's. Each must hear the other's hello.
  *
  * Regression: only one side created the negotiated channel, so the chat went one way; and a session created before
  * the other peer had joined met unknown_peer and never connected.
@@ -13,6 +14,7 @@ import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../tools/local-worker.js";
+import { freshRoom } from "../../tools/test-socket.js";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -21,13 +23,32 @@ if (!haveChromium && process.env.REQUIRE_BROWSER) {
   throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM_PATH}`);
 }
 
-/** The first TypeScript block of the README's "Client SDK" section. */
-function readmeExample(): string {
+/** The `n`th TypeScript block (from 0) of the README's "Client SDK" section. */
+function readmeExample(n: number): string {
   const readme = readFileSync(`${root}README.md`, "utf8");
   const section = readme.slice(readme.indexOf("## Client SDK"));
-  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error('README.md has no ```ts block under "## Client SDK"');
+  const block = [...section.matchAll(/```ts\n([\s\S]*?)```/g)][n]?.[1];
+  if (!block) throw new Error(`README.md has no ${n + 1}th \`\`\`ts block under "## Client SDK"`);
   return block;
+}
+
+async function bundled(example: string, wsUrl: string, exposed: string): Promise<string> {
+  expect(example).toContain("wss://signal.example.com");
+  const bundle = await build({
+    stdin: {
+      contents: `${example.replace("wss://signal.example.com", wsUrl)}\n${exposed}\n`,
+      loader: "ts",
+      resolveDir: root,
+    },
+    absWorkingDir: root,
+    alias: { "cf-webrtc-signal/client": "./src/client/index.ts" },
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  return bundle.outputFiles[0]?.text ?? "";
 }
 
 describe.runIf(haveChromium)("the README's SDK example", () => {
@@ -36,26 +57,18 @@ describe.runIf(haveChromium)("the README's SDK example", () => {
   let browser: Browser;
   beforeAll(async () => {
     worker = await startLocalWorker({ vars: { ICE_SERVERS: "[]" } });
-    const example = readmeExample();
-    expect(example).toContain("wss://signal.example.com");
-    const bundle = await build({
-      stdin: {
-        contents: `${example.replace("wss://signal.example.com", worker.wsUrl)}\nObject.assign(window, { chat });\n`,
-        loader: "ts",
-        resolveDir: root,
-      },
-      absWorkingDir: root,
-      alias: { "cf-webrtc-signal/client": "./src/client/index.ts" },
-      bundle: true,
-      format: "esm",
-      target: "es2022",
-      write: false,
-      logLevel: "silent",
-    });
-    const script = bundle.outputFiles[0]?.text ?? "";
+    // The joinRoom example joins as the page loads: each run of it needs a room of its own.
+    const room = await bundled(readmeExample(0), worker.wsUrl, "Object.assign(window, { joined: room.name });");
+    const chat = await bundled(readmeExample(1), worker.wsUrl, "Object.assign(window, { chat });");
     pages = createServer((request, response) => {
-      if (request.url === "/example.js") response.setHeader("content-type", "text/javascript").end(script);
-      else response.setHeader("content-type", "text/html").end('<script type="module" src="/example.js"></script>');
+      const url = request.url ?? "/";
+      const js = (script: string) => response.setHeader("content-type", "text/javascript").end(script);
+      if (url === "/chat.js") js(chat);
+      else if (url.startsWith("/room.js")) js(room.replace('room: "lobby"', `room: "${url.split("=")[1]}"`));
+      else if (url.startsWith("/room")) {
+        const name = url.split("=")[1];
+        response.setHeader("content-type", "text/html").end(`<script type="module" src="/room.js?r=${name}"></script>`);
+      } else response.setHeader("content-type", "text/html").end('<script type="module" src="/chat.js"></script>');
     });
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
@@ -80,6 +93,22 @@ describe.runIf(haveChromium)("the README's SDK example", () => {
       ([me, other]) => (window as unknown as { chat(a: string, b: string): Promise<unknown> }).chat(me, other),
       [me, other] as const,
     );
+
+  it("greets each peer that joins the room, by its name from meta, with joinRoom", async () => {
+    const room = freshRoom("readme");
+    const logs = await Promise.all(
+      [0, 1].map(async () => {
+        const page = await (await browser.newContext()).newPage();
+        const logged: string[] = [];
+        page.on("console", (message) => logged.push(message.text()));
+        await page.goto(`http://127.0.0.1:${(pages.address() as AddressInfo).port}/room?r=${room}`);
+        await page.waitForFunction(() => "joined" in window);
+        return logged;
+      }),
+    );
+    for (const logged of logs) await expect.poll(() => logged, { timeout: 30_000 }).toContain("Alice: hello Alice");
+    expect(logs.flat().filter((line) => /error/i.test(line))).toEqual([]);
+  });
 
   it("chats both ways, whichever side comes first", async () => {
     const bob = await open();

@@ -28,7 +28,11 @@ const LOW_WATER_BYTES = 1024 * 1024;
 /** Sent once to a peer whose signals do not open, so that it learns it too (sealed, or not, as this side is). */
 const SECRET_CHECK = { e2e: "check" } as const;
 
-export interface JoinRoomOptions {
+/**
+ * `M`: the shape of the peers' `meta`, as this peer's own is written (inferred from `meta`). What other peers send
+ * is theirs: check it before trusting it.
+ */
+export interface JoinRoomOptions<M = unknown> {
   /** The signaling server, e.g. `wss://signal.example.com`. */
   url: string;
   /** The room to join; or give `lobby` and `size` to be matched into one. */
@@ -39,7 +43,7 @@ export interface JoinRoomOptions {
   /** This peer's id; a random one when omitted. */
   peerId?: string;
   /** What the others see of this peer (JSON, 1 KiB by default: the server's `MAX_META_BYTES`). */
-  meta?: unknown;
+  meta?: M;
   /**
    * A secret shared by the room's peers: every signal is encrypted with AES-GCM under a key derived from it and the
    * room's name, so that the server sees ciphertext only. A peer with another secret cannot connect (`wrong_secret`).
@@ -61,16 +65,16 @@ export interface JoinRoomOptions {
 }
 
 /** A peer whose data path is open. */
-export interface RoomPeer {
+export interface RoomPeer<M = unknown> {
   peerId: string;
   /** What it registered with (undefined when nothing). */
-  meta: unknown;
+  meta: M | undefined;
   connection: RTCPeerConnection;
 }
 
-export interface RoomEvents extends Record<string, unknown> {
+export interface RoomEvents<M = unknown> extends Record<string, unknown> {
   /** The data path to this peer is open: `send` reaches it. */
-  "peer-join": { peerId: string; meta: unknown };
+  "peer-join": { peerId: string; meta: M | undefined };
   "peer-leave": { peerId: string };
   message: { from: string; data: RoomMessage };
   stream: { peerId: string; stream: MediaStream };
@@ -89,7 +93,7 @@ interface Link {
 }
 
 /** Joins a room (or a lobby's match) and connects to every peer in it. */
-export async function joinRoom(options: JoinRoomOptions): Promise<MeshRoom> {
+export async function joinRoom<M = unknown>(options: JoinRoomOptions<M>): Promise<MeshRoom<M>> {
   const { url, lobby } = options;
   let name = options.room;
   if (name === undefined) {
@@ -107,7 +111,7 @@ export async function joinRoom(options: JoinRoomOptions): Promise<MeshRoom> {
     token: options.token,
     WebSocket: options.WebSocket,
   });
-  const room = new MeshRoom(signaling, name, seal, options);
+  const room = new MeshRoom<M>(signaling, name, seal, options);
   let registered: RegisteredMessage;
   try {
     registered = await signaling.connect();
@@ -127,14 +131,14 @@ export async function joinRoom(options: JoinRoomOptions): Promise<MeshRoom> {
   return room;
 }
 
-export class MeshRoom extends Emitter<RoomEvents> {
+export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
   readonly name: string;
   readonly peerId: string;
   readonly #signaling: SignalingClient;
   readonly #seal: SignalSeal | undefined;
-  readonly #options: JoinRoomOptions;
+  readonly #options: JoinRoomOptions<M>;
   readonly #links = new Map<string, Link>();
-  readonly #metas = new Map<string, unknown>();
+  readonly #metas = new Map<string, M | undefined>();
   readonly #streams = new Set<MediaStream>();
   /** Per peer, its signals being opened, and ours being sealed: each in order. */
   readonly #opening = new Map<string, Promise<void>>();
@@ -143,7 +147,7 @@ export class MeshRoom extends Emitter<RoomEvents> {
   #started = false;
   #left = false;
 
-  constructor(signaling: SignalingClient, name: string, seal: SignalSeal | undefined, options: JoinRoomOptions) {
+  constructor(signaling: SignalingClient, name: string, seal: SignalSeal | undefined, options: JoinRoomOptions<M>) {
     super();
     this.#signaling = signaling;
     this.name = name;
@@ -151,7 +155,7 @@ export class MeshRoom extends Emitter<RoomEvents> {
     this.#seal = seal;
     this.#options = options;
     signaling.on("relay", ({ from, data }) => this.#incoming(from, data));
-    signaling.on("peer-joined", ({ peerId, meta }) => this.#metas.set(peerId, meta));
+    signaling.on("peer-joined", ({ peerId, meta }) => this.#metas.set(peerId, meta as M | undefined));
     signaling.on("peer-left", ({ peerId }) => this.#unlink(peerId, false));
     signaling.on("registered", (message) => {
       if (this.#started) this.#connectToListed(message);
@@ -163,8 +167,8 @@ export class MeshRoom extends Emitter<RoomEvents> {
   }
 
   /** The peers whose data path is open. */
-  get peers(): ReadonlyMap<string, RoomPeer> {
-    const peers = new Map<string, RoomPeer>();
+  get peers(): ReadonlyMap<string, RoomPeer<M>> {
+    const peers = new Map<string, RoomPeer<M>>();
     for (const link of this.#links.values()) {
       const connection = link.session.peerConnection;
       if (link.open && connection) {
@@ -224,7 +228,7 @@ export class MeshRoom extends Emitter<RoomEvents> {
   }
 
   /** A listener's exception must not break the room: it is thrown again on its own. */
-  protected override emit<K extends keyof RoomEvents>(event: K, payload: RoomEvents[K]): void {
+  protected override emit<K extends keyof RoomEvents<M>>(event: K, payload: RoomEvents<M>[K]): void {
     try {
       super.emit(event, payload);
     } catch (error) {
@@ -236,7 +240,7 @@ export class MeshRoom extends Emitter<RoomEvents> {
 
   #connectToListed({ peers, peer_meta: metas }: RegisteredMessage): void {
     for (const peerId of peers) {
-      if (metas?.[peerId] !== undefined) this.#metas.set(peerId, metas[peerId]);
+      if (metas?.[peerId] !== undefined) this.#metas.set(peerId, metas[peerId] as M);
       if (!this.#links.has(peerId) && !this.#warned.has(peerId)) this.#link(peerId);
     }
   }
@@ -332,7 +336,11 @@ export class MeshRoom extends Emitter<RoomEvents> {
       this.emit("peer-join", { peerId: link.peerId, meta: this.#metas.get(link.peerId) });
     };
     channel.onclose = () => this.#unlink(link.peerId, false);
-    channel.onmessage = ({ data }) => {
+    channel.onmessage = ({ data: received }) => {
+      // werift (Node) hands a Buffer whatever binaryType says.
+      const data: unknown = ArrayBuffer.isView(received)
+        ? received.buffer.slice(received.byteOffset, received.byteOffset + received.byteLength)
+        : received;
       if (!(data instanceof ArrayBuffer)) {
         this.emit("error", new RoomError("bad_message", `"${link.peerId}" sent a frame that is no room message`));
         return;
