@@ -166,6 +166,22 @@ export function reliabilityCosts(idleTimeoutSeconds = 120) {
 }
 
 /**
+ * One lobby match of `size` peers, before they join their room (each then costs what a call's peer does): each
+ * arrival is a WebSocket upgrade (a Worker and a Durable Object request) and sends nothing (its keepalive is
+ * answered by the runtime); who waits is in the sockets' attachments, so no row is written. Duration: each arrival's
+ * handler, estimated at half a call setup's room CPU (one upgrade and a few frames out, no relay).
+ */
+export function lobbyMatchBill(size: number, cpuSecondsPerCall: number): Bill {
+  return {
+    workerRequests: size,
+    doRequests: size,
+    rowsRead: 0,
+    rowsWritten: 0,
+    gbSeconds: size * (cpuSecondsPerCall / 2) * PRICING.gbPerObject,
+  };
+}
+
+/**
  * A polling design's bill for one call setup (p2pcf: no Durable Object; peers POST their signals and poll every
  * 1.5 s while connecting): each poll and each post is a Worker request. `windowSeconds` is how long the setup
  * keeps both peers polling.
@@ -202,6 +218,14 @@ export function costSummary(results: ServerResult[]) {
     reliability: (() => {
       const r = reliabilityCosts();
       return { presenceSweep: r.presenceSweep, rowsPerDropWith10KeptRelays: r.perDrop.rowsWritten(10) };
+    })(),
+    lobbyMatchOf2: (() => {
+      const match = lobbyMatchBill(2, usage.serverCpuSeconds / calls);
+      return {
+        perMatch: match,
+        freePlan: freePlanPerDay(match),
+        paidDollarsPerMillionMatches: paidDollarsPerMillion(match),
+      };
     })(),
     // The same call setups with every registration persisted (PERSIST_REGISTRATIONS = "true" on Cloudflare).
     persistedRegistrations: (() => {

@@ -191,6 +191,11 @@ function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
           `  a dropped peer held for resume, with 10 relays kept for it: ${cost.reliability.rowsPerDropWith10KeptRelays} rows written, whatever the grace period; a goodbye: 0`,
         ]
       : []),
+    ...(cost.lobbyMatchOf2
+      ? [
+          `  a lobby match of 2 (before the room): ${cost.lobbyMatchOf2.perMatch.workerRequests} Worker and ${cost.lobbyMatchOf2.perMatch.doRequests} Durable Object requests, 0 rows written; free plan ${cost.lobbyMatchOf2.freePlan.perDay.toLocaleString("en-US")} matches/day (bound by ${cost.lobbyMatchOf2.freePlan.boundBy}); $${cost.lobbyMatchOf2.paidDollarsPerMillionMatches} per million`,
+        ]
+      : []),
     ...(cost.persistedRegistrations
       ? [
           `  with PERSIST_REGISTRATIONS (ids held through a kill or a deploy): ${cost.persistedRegistrations.rowsWrittenPer1000Calls} rows written per 1,000 setups; free plan ${cost.persistedRegistrations.freePlan.perDay.toLocaleString("en-US")}/day (bound by ${cost.persistedRegistrations.freePlan.boundBy}); $${cost.persistedRegistrations.paidDollarsPerMillionCalls} per million`,
