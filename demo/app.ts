@@ -1,17 +1,18 @@
 /**
- * The demo page, built on the client SDK alone: join a room, watch who is there, call a peer, chat over a data
- * channel, and optionally share camera and microphone. `window.demo` exposes the client and calls for debugging.
+ * The demo page, built on `joinRoom` alone: join a room (or be matched in a lobby), and everyone in it is connected
+ * to everyone else: a chat with names from `meta`, cameras as tiles, an optional room secret that seals every
+ * signal, and a Leave button. `window.demo` exposes the room for debugging and tests.
  */
-import { isSessionSignal, PeerSession, SignalingClient, type SignalingError } from "../src/client/index.js";
+import { joinRoom, type MeshRoom, type RoomError } from "../src/client/index.js";
 import { isValidPeerId, isValidRoomName } from "../src/core/wire/protocol.js";
 
-interface Call {
-  session: PeerSession;
-  /** The chat channel, once the connection exists. */
-  channel?: RTCDataChannel;
-  element: HTMLElement;
-  statsTimer: ReturnType<typeof setInterval>;
-  localStream?: MediaStream;
+interface Meta {
+  name: string;
+}
+
+/** What a chat message is on the wire between pages. */
+interface ChatMessage {
+  text: string;
 }
 
 const $ = <T extends Element>(selector: string, root: ParentNode = document): T => {
@@ -20,16 +21,23 @@ const $ = <T extends Element>(selector: string, root: ParentNode = document): T 
   return found;
 };
 
-const peers = new Set<string>();
-const calls = new Map<string, Call>();
-let client: SignalingClient | undefined;
+/** The lobby the Quick match button waits in: pairs of two. */
+const QUICK_LOBBY = "quick-match";
+
+let room: MeshRoom<Meta> | undefined;
+let camera: MediaStream | undefined;
+let statsTimer: ReturnType<typeof setInterval> | undefined;
+/** Each peer's name as it gave it (`meta`), kept to say who left. */
+const names = new Map<string, string>();
+/** Which peer the error on show is about, so that it goes when that peer does. */
+let errorAbout: string | undefined;
 
 declare global {
   interface Window {
-    demo: { client?: SignalingClient; calls: Map<string, Call>; call(peerId: string): Call };
+    demo: { room?: MeshRoom<Meta> };
   }
 }
-window.demo = { calls, call: (peerId) => startCall(peerId) };
+window.demo = {};
 
 /** This tab's session, kept across reloads: the same room and name come back, with the id's resume token. */
 interface SavedSession {
@@ -51,8 +59,9 @@ function savedSession(): SavedSession | undefined {
   }
 }
 
-function saveSession(session: SavedSession): void {
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+function saveSession(session: SavedSession | undefined): void {
+  if (session) sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  else sessionStorage.removeItem(SESSION_KEY);
 }
 
 const TOKEN_KEY = "webrtc-signal-demo-token";
@@ -90,233 +99,267 @@ function init(): void {
   const params = new URLSearchParams(location.hash.slice(1));
   joinToken = takeToken(params);
   const saved = savedSession();
-  const room = params.get("room") ?? saved?.room ?? "lobby";
+  const roomName = params.get("room") ?? saved?.room ?? "lobby";
   // After a reload in the same room, the same name (and so the same peer id) joins again by itself.
-  const again = saved !== undefined && saved.room === room && !params.has("name");
-  $<HTMLInputElement>("#room").value = room;
+  const again = saved !== undefined && saved.room === roomName && !params.has("name");
+  $<HTMLInputElement>("#room").value = roomName;
   $<HTMLInputElement>("#name").value =
     subjectOf(joinToken) ?? params.get("name") ?? saved?.name ?? `peer-${Math.random().toString(36).slice(2, 6)}`;
   $<HTMLFormElement>("#join").addEventListener("submit", (event) => {
     event.preventDefault();
-    void join($<HTMLInputElement>("#room").value.trim(), $<HTMLInputElement>("#name").value.trim());
+    void join({ room: $<HTMLInputElement>("#room").value.trim() });
+  });
+  $("#quick").addEventListener("click", () => void join({ lobby: QUICK_LOBBY }));
+  $("#leave").addEventListener("click", () => void leave());
+  $("#camera").addEventListener("click", () => void toggleCamera());
+  $("#mute").addEventListener("click", toggleMute);
+  $<HTMLFormElement>("#chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $<HTMLInputElement>("#chat-input");
+    if (!input.value || !room) return;
+    room.send({ text: input.value } satisfies ChatMessage);
+    addChat("you", input.value, true);
+    input.value = "";
   });
   if (params.get("join") === "1" || again) $<HTMLFormElement>("#join").requestSubmit();
 }
 
-async function join(room: string, name: string): Promise<void> {
+/** Joins the room named, or waits in the lobby for a partner; says in the form why it could not. */
+async function join(where: { room: string } | { lobby: string }): Promise<void> {
   const joinError = $<HTMLElement>("#join-error");
   joinError.hidden = true;
-  const problem = !isValidRoomName(room)
-    ? "The room name must be 1 to 64 letters, digits, _ - or . (no spaces)."
-    : !isValidPeerId(name)
-      ? "Your name must be 1 to 64 letters, digits, _ - . : or @ (no spaces)."
-      : undefined;
+  const name = $<HTMLInputElement>("#name").value.trim();
+  const problem =
+    "room" in where && !isValidRoomName(where.room)
+      ? "The room name must be 1 to 64 letters, digits, _ - or . (no spaces)."
+      : !isValidPeerId(name)
+        ? "Your name must be 1 to 64 letters, digits, _ - . : or @ (no spaces)."
+        : undefined;
   if (problem) {
     joinError.textContent = problem;
     joinError.hidden = false;
     return;
   }
+  const secret = $<HTMLInputElement>("#secret").value || undefined;
   const saved = savedSession();
-  const resumeToken = saved?.room === room && saved.name === name ? saved.token : undefined;
-  client = new SignalingClient({
-    url: location.origin,
-    room,
-    peerId: name,
-    presence: true,
-    resumeToken,
-    token: joinToken,
-  });
-  window.demo.client = client;
-  client.on("state", (state) => setBadge($("#status"), state, state === "open" ? "connected" : state));
-  client.on("registered", (answer) => {
-    saveSession({ room, name, token: answer.resume_token });
-    showSignalError(undefined);
-    peers.clear();
-    for (const peer of answer.peers) peers.add(peer);
-    renderPeers();
-  });
-  client.on("peer-joined", ({ peerId }) => {
-    peers.add(peerId);
-    renderPeers();
-  });
-  client.on("peer-left", ({ peerId }) => {
-    peers.delete(peerId);
-    // The other side is gone for good: its call ends here too, and its button frees.
-    calls.get(peerId)?.session.close();
-    endCall(peerId);
-    renderPeers();
-  });
-  client.on("relay", ({ from, data }) => {
-    if (!isSessionSignal(data)) return;
-    if (data.rtc === "bye" && !calls.has(from)) return;
-    void (calls.get(from) ?? startCall(from)).session.handleSignal(data);
-  });
-  client.on("error", (error) => showSignalError(error));
+  const resumeToken = "room" in where && saved?.room === where.room && saved.name === name ? saved.token : undefined;
+  const waiting = $<HTMLElement>("#join-status");
+  for (const button of $("#join").querySelectorAll("button")) button.disabled = true;
+  setBadge("connecting", "lobby" in where ? "waiting for a match" : "connecting");
   try {
-    await client.connect();
+    room = await joinRoom<Meta>({
+      url: location.origin,
+      ...("room" in where ? { room: where.room } : { lobby: where.lobby, size: 2 }),
+      peerId: name,
+      meta: { name },
+      secret,
+      token: joinToken,
+      resumeToken,
+      onWaiting: ({ waiting: count, size }) => {
+        waiting.textContent = `Waiting for a partner: ${count} of ${size} here.`;
+        waiting.hidden = false;
+      },
+    });
   } catch (error) {
-    joinError.textContent = `Could not join: ${(error as SignalingError).message}`;
+    const { message, code } = error as RoomError;
+    joinError.textContent = `Could not join: ${message}${code ? ` (${code})` : ""}`;
     joinError.hidden = false;
+    setBadge("closed", "not connected");
     return;
+  } finally {
+    waiting.hidden = true;
+    for (const button of $("#join").querySelectorAll("button")) button.disabled = false;
   }
-  history.replaceState(null, "", `#room=${encodeURIComponent(room)}`);
-  $("#join").setAttribute("hidden", "");
-  $("#lobby").removeAttribute("hidden");
-  $("#room-name").textContent = room;
-  $("#me").textContent = name;
-  $("#share").textContent = `Others join at ${location.origin}/#room=${room}`;
+  entered(room, name, secret !== undefined);
 }
 
-/** Shows a signaling error on the page (the latest one), or clears it. */
-function showSignalError(error: SignalingError | undefined): void {
-  const line = $<HTMLElement>("#signal-error");
-  line.hidden = error === undefined;
-  line.textContent = error ? `Signaling: ${error.message} (${error.code})` : "";
+function entered(joined: MeshRoom<Meta>, name: string, sealed: boolean): void {
+  window.demo.room = joined;
+  setBadge("open", "connected");
+  saveSession({ room: joined.name, name, token: joined.resumeToken });
+  joined.on("state", (state) => {
+    setBadge(state, state === "open" ? "connected" : state);
+    if (state === "open") saveSession({ room: joined.name, name, token: joined.resumeToken });
+  });
+  joined.on("peer-join", ({ peerId, meta }) => {
+    if (typeof meta?.name === "string") names.set(peerId, meta.name);
+    addChat(nameOf(peerId), "joined", false);
+    renderPeers();
+  });
+  joined.on("peer-leave", ({ peerId }) => {
+    document.querySelector(`.tile[data-peer="${CSS.escape(peerId)}"]`)?.remove();
+    if (errorAbout === peerId) showError(undefined);
+    addChat(nameOf(peerId), "left", false);
+    renderPeers();
+  });
+  joined.on("message", ({ from, data }) => {
+    const text = typeof (data as ChatMessage)?.text === "string" ? (data as ChatMessage).text : String(data);
+    addChat(nameOf(from), text, false);
+  });
+  joined.on("stream", ({ peerId, stream }) => showTile(peerId, stream));
+  joined.on("error", (error) => showError(error));
+  history.replaceState(null, "", `#room=${encodeURIComponent(joined.name)}`);
+  $("#join").setAttribute("hidden", "");
+  $("#lobby").removeAttribute("hidden");
+  $("#room-name").textContent = joined.name;
+  $("#me").textContent = name;
+  $<HTMLElement>("#sealed").hidden = !sealed;
+  $("#share").textContent = sealed
+    ? `Others join at ${location.origin}/#room=${joined.name} with the same secret`
+    : `Others join at ${location.origin}/#room=${joined.name}`;
+  statsTimer = setInterval(() => void showStats(), 1_000);
+  renderPeers();
+}
+
+/** Leaves the room (a goodbye: the others see it at once) and goes back to the form. */
+async function leave(): Promise<void> {
+  const leaving = room;
+  room = undefined;
+  window.demo.room = undefined;
+  clearInterval(statsTimer);
+  stopCamera();
+  saveSession(undefined);
+  await leaving?.leave();
+  $("#tiles").replaceChildren();
+  $("#chat").replaceChildren();
+  showError(undefined);
+  $("#lobby").setAttribute("hidden", "");
+  $("#join").removeAttribute("hidden");
+  setBadge("closed", "not connected");
+}
+
+function nameOf(peerId: string): string {
+  const name = names.get(peerId);
+  return name !== undefined && name !== peerId ? `${name} (${peerId})` : peerId;
 }
 
 function renderPeers(): void {
-  const list = $<HTMLUListElement>("#peers");
-  list.replaceChildren(
-    ...[...peers].sort().map((peerId) => {
+  const peers = [...(room?.peers.values() ?? [])].sort((a, b) => a.peerId.localeCompare(b.peerId));
+  $<HTMLUListElement>("#peers").replaceChildren(
+    ...peers.map(({ peerId }) => {
       const item = document.createElement("li");
       item.dataset.peer = peerId;
       const label = document.createElement("span");
-      label.textContent = peerId;
-      const button = document.createElement("button");
-      button.textContent = calls.has(peerId) ? "In call" : "Call";
-      button.disabled = calls.has(peerId);
-      button.addEventListener("click", () => startCall(peerId));
-      item.append(label, button);
+      label.textContent = nameOf(peerId);
+      const stats = document.createElement("span");
+      stats.className = "stats";
+      item.append(label, stats);
       return item;
     }),
   );
-  $("#peer-count").textContent = peers.size === 0 ? "Nobody else is here yet." : `${peers.size} other peer(s) here.`;
+  $("#peer-count").textContent =
+    peers.length === 0 ? "Nobody else is here yet." : `Connected to ${peers.length} other peer(s).`;
 }
 
-/** Starts (or joins, when the remote side called first) a call with `peerId`. */
-function startCall(peerId: string): Call {
-  const existing = calls.get(peerId);
-  if (existing || !client) return existing as Call;
-  const session = new PeerSession({ signaling: client, remotePeerId: peerId });
-  const element = ($<HTMLTemplateElement>("#call-template").content.firstElementChild as HTMLElement).cloneNode(
-    true,
-  ) as HTMLElement;
-  element.dataset.peer = peerId;
-  $(".remote", element).textContent = peerId;
-  $("#calls").prepend(element);
-  const call: Call = { session, element, statsTimer: setInterval(() => void showStats(call), 1_000) };
-  calls.set(peerId, call);
-  renderPeers();
-
-  // A negotiated channel: both sides create the same one, so calling at the same moment still yields one chat.
-  void session.createDataChannel("chat", { negotiated: true, id: 0 }).then((dc) => {
-    call.channel = dc;
-    const input = $<HTMLInputElement>(".chat-input", element);
-    const send = $<HTMLButtonElement>(".send", element);
-    dc.onopen = () => {
-      input.disabled = send.disabled = false;
-    };
-    dc.onclose = () => {
-      input.disabled = send.disabled = true;
-    };
-    dc.onmessage = (event) => addChat(element, peerId, String(event.data), false);
+/** A tile for a stream: the local camera's, or a peer's, labelled with whose it is. */
+function showTile(peerId: string, stream: MediaStream, mine = false): void {
+  const tiles = $("#tiles");
+  const selector = `.tile[data-peer="${CSS.escape(peerId)}"]`;
+  tiles.querySelector(selector)?.remove();
+  const tile = document.createElement("figure");
+  tile.className = "tile";
+  tile.dataset.peer = peerId;
+  const video = document.createElement("video");
+  video.autoplay = video.playsInline = true;
+  video.muted = mine;
+  video.srcObject = stream;
+  const caption = document.createElement("figcaption");
+  caption.textContent = mine ? "you" : nameOf(peerId);
+  tile.append(video, caption);
+  if (mine) tiles.prepend(tile);
+  else tiles.append(tile);
+  // The peer stopped its camera: its tracks go, and its tile with them.
+  stream.addEventListener("removetrack", () => {
+    if (stream.getTracks().length === 0) tile.remove();
   });
-  $<HTMLFormElement>(".chat-form", element).addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = $<HTMLInputElement>(".chat-input", element);
-    if (!input.value || call.channel?.readyState !== "open") return;
-    call.channel.send(input.value);
-    addChat(element, "you", input.value, true);
-    input.value = "";
-  });
-  session.on("state", (state) => setBadge($(".conn-state", element), state, state));
-  session.on("track", ({ streams, track }) => {
-    const video = $<HTMLVideoElement>(".remote-video", element);
-    video.srcObject = streams[0] ?? new MediaStream([track]);
-    video.addEventListener("playing", () => ($<HTMLElement>(".remote-label", element).hidden = true), { once: true });
-    $(".videos", element).classList.add("active");
-  });
-  session.on("closed", () => endCall(peerId));
-  session.on("error", (error) => console.warn(`call with ${peerId}:`, error));
-  $(".camera", element).addEventListener("click", () => void startCamera(call));
-  $(".remote-label", element).textContent = `waiting for ${peerId}'s video`;
-  $(".mute", element).addEventListener("click", (event) => toggleTracks(call, "audio", event.currentTarget));
-  $(".video-off", element).addEventListener("click", (event) => toggleTracks(call, "video", event.currentTarget));
-  $(".hangup", element).addEventListener("click", () => session.close());
-  return call;
 }
 
-async function startCamera(call: Call): Promise<void> {
-  const button = $<HTMLButtonElement>(".camera", call.element);
+async function toggleCamera(): Promise<void> {
+  const button = $<HTMLButtonElement>("#camera");
+  if (camera) {
+    stopCamera();
+    return;
+  }
   button.disabled = true;
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-    call.localStream = stream;
-    $<HTMLVideoElement>(".local-video", call.element).srcObject = stream;
-    $(".videos", call.element).classList.add("active");
-    for (const track of stream.getTracks()) await call.session.addTrack(track, stream);
-    button.textContent = "Camera on";
-    $<HTMLElement>(".mute", call.element).hidden = false;
-    $<HTMLElement>(".video-off", call.element).hidden = false;
+    camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    room?.addStream(camera);
+    showTile(room?.peerId ?? "you", camera, true);
+    button.textContent = "Stop camera";
+    $<HTMLElement>("#mute").hidden = false;
   } catch (error) {
+    addChat("camera", `could not start: ${(error as Error).message}`, false);
+  } finally {
     button.disabled = false;
-    addChat(call.element, "camera", `could not start: ${(error as Error).message}`, false);
   }
 }
 
-/** Mutes the microphone, or turns the camera off, without ending the call; a second press turns it back on. */
-function toggleTracks(call: Call, kind: "audio" | "video", button: EventTarget | null): void {
-  const tracks = call.localStream?.getTracks().filter((track) => track.kind === kind) ?? [];
+function stopCamera(): void {
+  if (!camera) return;
+  room?.removeStream(camera);
+  for (const track of camera.getTracks()) track.stop();
+  document.querySelector(`.tile[data-peer="${CSS.escape(room?.peerId ?? "you")}"]`)?.remove();
+  camera = undefined;
+  $("#camera").textContent = "Start camera";
+  const mute = $<HTMLButtonElement>("#mute");
+  mute.hidden = true;
+  mute.textContent = "Mute";
+  mute.setAttribute("aria-pressed", "false");
+}
+
+/** Mutes the microphone without ending anything; a second press turns it back on. */
+function toggleMute(): void {
+  const tracks = camera?.getAudioTracks() ?? [];
   const enabled = !tracks.some((track) => track.enabled);
   for (const track of tracks) track.enabled = enabled;
-  if (button instanceof HTMLButtonElement) {
-    button.textContent = kind === "audio" ? (enabled ? "Mute" : "Unmute") : enabled ? "Camera off" : "Camera on";
-    button.setAttribute("aria-pressed", String(!enabled));
+  const button = $<HTMLButtonElement>("#mute");
+  button.textContent = enabled ? "Mute" : "Unmute";
+  button.setAttribute("aria-pressed", String(!enabled));
+}
+
+/** Per peer: round-trip time and candidate types in the list, frames decoded on its tile. */
+async function showStats(): Promise<void> {
+  for (const { peerId, connection } of room?.peers.values() ?? []) {
+    const report = await connection.getStats();
+    let pair: RTCIceCandidatePairStats | undefined;
+    let framesDecoded = 0;
+    report.forEach((stat) => {
+      if (stat.type === "transport" && stat.selectedCandidatePairId) pair = report.get(stat.selectedCandidatePairId);
+      if (stat.type === "inbound-rtp" && stat.kind === "video") framesDecoded += stat.framesDecoded ?? 0;
+    });
+    const tile = document.querySelector<HTMLElement>(`.tile[data-peer="${CSS.escape(peerId)}"]`);
+    if (tile) tile.dataset.framesDecoded = String(framesDecoded);
+    const stats = document.querySelector(`#peers li[data-peer="${CSS.escape(peerId)}"] .stats`);
+    if (!pair || !stats) continue;
+    const local = report.get(pair.localCandidateId)?.candidateType ?? "?";
+    const remote = report.get(pair.remoteCandidateId)?.candidateType ?? "?";
+    const rtt = pair.currentRoundTripTime === undefined ? "?" : `${(pair.currentRoundTripTime * 1000).toFixed(1)} ms`;
+    stats.textContent = `RTT ${rtt} · ${local} ↔ ${remote}`;
   }
 }
 
-function endCall(peerId: string): void {
-  const call = calls.get(peerId);
-  if (!call) return;
-  clearInterval(call.statsTimer);
-  for (const track of call.localStream?.getTracks() ?? []) track.stop();
-  call.element.remove();
-  calls.delete(peerId);
-  renderPeers();
+/** Shows the room's latest error, or clears it. */
+function showError(error: RoomError | undefined): void {
+  const line = $<HTMLElement>("#room-error");
+  errorAbout = error?.peerId;
+  line.hidden = error === undefined;
+  line.textContent = error ? `${error.message} (${error.code})` : "";
 }
 
-/** Round-trip time and the candidate pair's types, from the selected candidate pair. */
-async function showStats(call: Call): Promise<void> {
-  const pc = await call.session.connection();
-  const report = await pc.getStats();
-  let pair: RTCIceCandidatePairStats | undefined;
-  let framesDecoded = 0;
-  report.forEach((stat) => {
-    if (stat.type === "transport" && stat.selectedCandidatePairId) pair = report.get(stat.selectedCandidatePairId);
-    if (stat.type === "inbound-rtp" && stat.kind === "video") framesDecoded += stat.framesDecoded ?? 0;
-  });
-  if (!pair) return;
-  const local = report.get(pair.localCandidateId)?.candidateType ?? "?";
-  const remote = report.get(pair.remoteCandidateId)?.candidateType ?? "?";
-  const rtt = pair.currentRoundTripTime === undefined ? "?" : `${(pair.currentRoundTripTime * 1000).toFixed(1)} ms`;
-  const stats = $<HTMLElement>(".stats", call.element);
-  stats.textContent = `RTT ${rtt} · ${local} ↔ ${remote}${framesDecoded ? ` · ${framesDecoded} frames decoded` : ""}`;
-  stats.dataset.framesDecoded = String(framesDecoded);
-}
-
-function addChat(element: HTMLElement, who: string, text: string, mine: boolean): void {
+function addChat(who: string, text: string, mine: boolean): void {
   const item = document.createElement("li");
   item.className = mine ? "mine" : "";
   const name = document.createElement("span");
   name.className = "who";
   name.textContent = who;
   item.append(name, document.createTextNode(text));
-  const log = $<HTMLOListElement>(".chat", element);
+  const log = $<HTMLOListElement>("#chat");
   log.append(item);
   log.scrollTop = log.scrollHeight;
 }
 
-function setBadge(badge: Element, state: string, text: string): void {
+function setBadge(state: string, text: string): void {
+  const badge = $("#status");
   badge.setAttribute("data-state", state);
   badge.textContent = text;
 }

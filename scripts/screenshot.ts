@@ -1,33 +1,41 @@
 /**
- * Takes docs/screenshot.png: two Chromium pages join the demo, connect, chat and start their (fake) cameras.
+ * Takes docs/screenshot.png: three Chromium pages join one room of the demo, chat, and start their (fake) cameras.
  * Usage: npm run screenshot   (needs Chromium; CHROMIUM_PATH overrides /usr/bin/chromium)
  */
-import { chromium } from "playwright-core";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, callOnDemo } from "../test/e2e/chromium.js";
+import { chromium, type Page } from "playwright-core";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, connectedOnDemo } from "../test/e2e/chromium.js";
 import { startNpmServer } from "../tools/npm-server.js";
 
 const server = await startNpmServer("npm start");
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 try {
-  const context = await browser.newContext({ viewport: { width: 720, height: 900 } });
-  const [alice, bob] = [await context.newPage(), await context.newPage()];
-  await alice.goto(`${server.url}/#room=demo&name=alice&join=1`);
-  await bob.goto(`${server.url}/#room=demo&name=bob&join=1`);
-  await callOnDemo(alice, "alice", bob, "bob");
-  const say = async (page: typeof alice, remote: string, text: string) => {
-    await page.locator(`.call[data-peer="${remote}"] .chat-input`).fill(text);
-    await page.locator(`.call[data-peer="${remote}"] .chat-input`).press("Enter");
+  const context = await browser.newContext({ viewport: { width: 760, height: 980 } });
+  const pages: Page[] = [];
+  for (let i = 0; i < 3; i++) pages.push(await context.newPage());
+  const room = `demo-${Date.now().toString(36)}`;
+  for (const [i, page] of pages.entries()) {
+    await page.goto(`${server.url}/#room=${room}&name=${["alice", "bob", "carol"][i]}`);
+    await page.fill("#secret", "correct horse");
+    await page.click("#join button[type=submit]");
+    await page.locator("#status[data-state=open]").waitFor();
+  }
+  const [alice, bob, carol] = pages as [Page, Page, Page];
+  await connectedOnDemo(alice, "alice", bob, "bob");
+  await connectedOnDemo(alice, "alice", carol, "carol");
+  const say = async (page: Page, text: string) => {
+    await page.fill("#chat-input", text);
+    await page.press("#chat-input", "Enter");
   };
-  await say(alice, "bob", "Hi Bob! Can you see me?");
-  await say(bob, "alice", "Loud and clear, and I see you too.");
-  await alice.locator('.call[data-peer="bob"] .camera').click();
-  await bob.locator('.call[data-peer="alice"] .camera').click();
+  await say(alice, "Hi both! Can you see me?");
+  await say(bob, "Loud and clear.");
+  await say(carol, "Same here, and the server saw none of our SDP.");
+  for (const page of pages) await page.click("#camera");
   await alice.waitForFunction(
-    () => Number(document.querySelector(".stats")?.getAttribute("data-frames-decoded")) > 30,
+    () =>
+      Array.from(document.querySelectorAll<HTMLElement>(".tile")).filter((t) => Number(t.dataset.framesDecoded) > 30)
+        .length >= 2,
     null,
-    {
-      timeout: 30_000,
-    },
+    { timeout: 30_000 },
   );
   await alice.screenshot({ path: "docs/screenshot.png", fullPage: true });
   console.log("wrote docs/screenshot.png");

@@ -20,11 +20,10 @@ export const CHROMIUM_FLAGS = [
   "--use-fake-device-for-media-stream",
 ];
 
-/** On the demo: `caller` presses Call beside `calleeId`, and both pages wait until their chat with the other opens. */
-export async function callOnDemo(caller: Page, callerId: string, callee: Page, calleeId: string): Promise<void> {
-  await caller.locator(`#peers li[data-peer="${calleeId}"] button`).click();
+/** On the demo: both pages, in one room, wait until each lists the other as connected (the data path is open). */
+export async function connectedOnDemo(a: Page, aId: string, b: Page, bId: string): Promise<void> {
   await Promise.all([
-    caller.locator(`.call[data-peer="${calleeId}"] .chat-input:not([disabled])`).waitFor({ timeout: 30_000 }),
-    callee.locator(`.call[data-peer="${callerId}"] .chat-input:not([disabled])`).waitFor({ timeout: 30_000 }),
+    a.locator(`#peers li[data-peer="${bId}"]`).waitFor({ timeout: 30_000 }),
+    b.locator(`#peers li[data-peer="${aId}"]`).waitFor({ timeout: 30_000 }),
   ]);
 }

@@ -7,7 +7,7 @@ import { SignJWT } from "jose";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startNpmServer } from "../../tools/npm-server.js";
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, callOnDemo, haveChromium } from "./chromium.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, connectedOnDemo, haveChromium } from "./chromium.js";
 
 const SECRET = "an-e2e-secret-of-at-least-32-characters";
 
@@ -32,7 +32,7 @@ describe.skipIf(!haveChromium)("the demo with join tokens", () => {
     await server?.stop();
   });
 
-  it("lets pages with #token= in as their token's sub, and they call each other", async () => {
+  it("lets pages with #token= in as their token's sub, and they connect to each other", async () => {
     const context = await browser.newContext();
     const room = `tokens-${Date.now().toString(36)}`;
     const [alice, bob] = await Promise.all([context.newPage(), context.newPage()]);
@@ -45,7 +45,7 @@ describe.skipIf(!haveChromium)("the demo with join tokens", () => {
       expect(await page.inputValue("#name")).toBe(name);
       expect(page.url()).not.toContain("token=");
     }
-    await callOnDemo(alice, "alice", bob, "bob");
+    await connectedOnDemo(alice, "alice", bob, "bob");
     await context.close();
   });
 

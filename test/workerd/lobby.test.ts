@@ -16,7 +16,10 @@ describe("lobbies", () => {
       room: expect.stringMatching(new RegExp(`^${name}-[a-z0-9]{16}$`)),
       size: 3,
     });
-    await waitFor(() => [a, b].every((s) => s.received.some((m) => (m as { type: string }).type === "matched")), "everyone matched");
+    await waitFor(
+      () => [a, b].every((s) => s.received.some((m) => (m as { type: string }).type === "matched")),
+      "everyone matched",
+    );
     expect(await c.closed()).toBe(1000);
     // The room is an ordinary room: the group meets there.
     const room = (matched as unknown as { room: string }).room;

@@ -11,7 +11,7 @@ import type { SignalingClientOptions } from "../client-options.js";
 import { Emitter } from "../emitter.js";
 import { PeerSessionError } from "../negotiation-watch.js";
 import { isSessionSignal, PeerSession, type SessionSignal } from "../peer-session.js";
-import { SignalingClient } from "../signaling-client.js";
+import { type ConnectionState, SignalingClient } from "../signaling-client.js";
 import type { WebSocketConstructor } from "../websocket.js";
 import { framesOf, Reassembler, type RoomMessage } from "./channel-messages.js";
 import { findMatch } from "./find-match.js";
@@ -58,6 +58,8 @@ export interface JoinRoomOptions<M = unknown> {
   maxPeers?: number;
   /** The largest message taken from a peer, in bytes (default 16 MiB); a larger one is dropped and reported. */
   maxMessageBytes?: number;
+  /** A resume token from an earlier session of this `peerId` (see `room.resumeToken`): it takes the id back. */
+  resumeToken?: string;
   /** In a lobby: each time the number waiting in the group changes. */
   onWaiting?: (progress: { waiting: number; size: number }) => void;
   /** Stops waiting in a lobby. */
@@ -75,9 +77,15 @@ export interface RoomPeer<M = unknown> {
 export interface RoomEvents<M = unknown> extends Record<string, unknown> {
   /** The data path to this peer is open: `send` reaches it. */
   "peer-join": { peerId: string; meta: M | undefined };
+  /**
+   * The data path to this peer closed, or the peer left; also when a peer the room reported an error about (say,
+   * `wrong_secret`) leaves without ever having joined, so that what was shown about it can go.
+   */
   "peer-leave": { peerId: string };
   message: { from: string; data: RoomMessage };
   stream: { peerId: string; stream: MediaStream };
+  /** The signaling connection's state: `reconnecting` while it is away (peers already connected stay so). */
+  state: ConnectionState;
   error: RoomError;
 }
 
@@ -110,6 +118,7 @@ export async function joinRoom<M = unknown>(options: JoinRoomOptions<M>): Promis
     meta: options.meta,
     token: options.token,
     WebSocket: options.WebSocket,
+    ...(options.resumeToken === undefined ? {} : { resumeToken: options.resumeToken }),
   });
   const room = new MeshRoom<M>(signaling, name, seal, options);
   let registered: RegisteredMessage;
@@ -156,10 +165,14 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
     this.#options = options;
     signaling.on("relay", ({ from, data }) => this.#incoming(from, data));
     signaling.on("peer-joined", ({ peerId, meta }) => this.#metas.set(peerId, meta as M | undefined));
-    signaling.on("peer-left", ({ peerId }) => this.#unlink(peerId, false));
+    signaling.on("peer-left", ({ peerId }) => {
+      if (this.#warned.delete(peerId) && !this.#links.has(peerId)) this.emit("peer-leave", { peerId });
+      this.#unlink(peerId, false);
+    });
     signaling.on("registered", (message) => {
       if (this.#started) this.#connectToListed(message);
     });
+    signaling.on("state", (state) => this.emit("state", state));
     signaling.on("error", (error) => {
       // Answers to relays are each session's to act on; the rest is the room's.
       if (error.to === undefined) this.emit("error", new RoomError(error.code, error.message));
@@ -176,6 +189,16 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
       }
     }
     return peers;
+  }
+
+  /** The signaling connection's state. */
+  get state(): ConnectionState {
+    return this.#signaling.state;
+  }
+
+  /** The newest resume token: keep it (say, in `sessionStorage`) and pass it back to keep this id across a reload. */
+  get resumeToken(): string | undefined {
+    return this.#signaling.resumeToken;
   }
 
   /** Called by `joinRoom` once registered: connects to every peer already in the room. */
