@@ -384,7 +384,7 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
 
   #pump(link: Link): void {
     const channel = link.channel;
-    if (!channel || channel.readyState !== "open") return;
+    if (channel?.readyState !== "open") return;
     while (link.frames.length > 0 && channel.bufferedAmount < HIGH_WATER_BYTES) {
       const frame = link.frames.shift();
       if (frame) channel.send(frame);

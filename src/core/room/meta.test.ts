@@ -9,7 +9,12 @@ import type { RoomState } from "./room-service.js";
 
 function newRoom(store = new MemoryReservationStore()) {
   let ceiling = 0;
-  const revision = new Revision({ load: () => ceiling, save: (value) => void (ceiling = value) });
+  const revision = new Revision({
+    load: () => ceiling,
+    save: (value) => {
+      ceiling = value;
+    },
+  });
   return new Room<string>({ revision, reservations: new Reservations(store, DEFAULT_LIMITS, true), graceMs: 30_000 });
 }
 
