@@ -18,6 +18,21 @@ export const ADMIN_FAILURES_PER_MINUTE = 10;
 
 const failures = new WeakMap<Config, PerAddressLimit>();
 
+/**
+ * `GET /health`: `{ok: true}` for anyone (a load balancer's or an uptime check's); with `Authorization: Bearer
+ * <ADMIN_TOKEN>`, the limits and endpoints in force too, which tell a stranger how to size an attack.
+ */
+export async function health(context: RouteContext): Promise<Response> {
+  const { config, request } = context;
+  const base = { ok: true, service: "webrtc-signal" };
+  if (config.adminToken === undefined || !request.headers.has("Authorization")) {
+    return Response.json(base, { headers: NO_STORE });
+  }
+  const denied = await deniedAdmin(context, config.adminToken, "ADMIN_TOKEN");
+  if (denied) return denied;
+  return Response.json({ ...base, limits: config.limits, endpoints: [...config.endpoints] }, { headers: NO_STORE });
+}
+
 /** `GET /rooms/<name>/stats`: what one room holds and has done since it woke. */
 export async function roomStats(context: RouteContext): Promise<Response> {
   const { env, config, pathname } = context;

@@ -6,9 +6,9 @@ import { type Config, ConfigError, type Endpoint, readConfig } from "../core/con
 import { isValidLobbyName, lobbyObjectName, lobbySize, MAX_LOBBY_NAME_LENGTH } from "../core/lobby/lobby-name.js";
 import { describeError, logEvent } from "../core/log.js";
 import { DEFAULT_ROOM } from "../core/wire/protocol.js";
-import { roomStats, shutdown } from "./admin.js";
+import { health, roomStats, shutdown } from "./admin.js";
 import { connect } from "./connect.js";
-import { jsonError, NO_STORE, notFound, type RouteContext, refusalForBrowsers, safeDecode } from "./http.js";
+import { jsonError, notFound, type RouteContext, refusalForBrowsers, safeDecode } from "./http.js";
 import { iceServers } from "./ice-servers.js";
 import { peerjs } from "./peerjs-routes.js";
 
@@ -129,10 +129,6 @@ function preflight(): Response {
       "access-control-max-age": "86400",
     },
   });
-}
-
-function health({ config }: RouteContext): Response {
-  return Response.json({ ok: true, service: "webrtc-signal", limits: config.limits }, { headers: NO_STORE });
 }
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */

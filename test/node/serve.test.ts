@@ -49,11 +49,14 @@ describe("deploy/workerd/config.capnp", () => {
 
 describe("npm run serve", () => {
   it("reads every setting from the environment variable of the same name", async () => {
+    const admin = "an-admin-token-of-at-least-32-characters";
     const server = await serve(await mkdtemp(join(tmpdir(), "serve-")), {
       MAX_PEERS_PER_ROOM: "3",
       ICE_SERVERS: '[{"urls":"stun:stun.example.test:3478"}]',
+      ADMIN_TOKEN: admin,
     });
-    expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ limits: { maxPeersPerRoom: 3 } });
+    const health = await fetch(`${server.url}/health`, { headers: { Authorization: `Bearer ${admin}` } });
+    expect(await health.json()).toMatchObject({ limits: { maxPeersPerRoom: 3 } });
     expect(await (await fetch(`${server.url}/ice-servers`)).json()).toEqual({
       ttl: 86_400,
       iceServers: [{ urls: "stun:stun.example.test:3478" }],

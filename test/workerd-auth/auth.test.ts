@@ -279,6 +279,18 @@ describe("GET /rooms/<name>/stats", () => {
     expect((await fetchWorker("/rooms/lobby/stats", right)).status).toBe(200);
   });
 
+  it("shows /health's limits and endpoints only with ADMIN_TOKEN; {ok: true} to anyone", async () => {
+    expect(await (await fetchWorker("/health")).json()).toEqual({ ok: true, service: "webrtc-signal" });
+    const admin = { Authorization: "Bearer an-admin-token-of-at-least-32-characters" };
+    expect(await (await fetchWorker("/health", admin)).json()).toMatchObject({
+      ok: true,
+      limits: { maxPeersPerRoom: expect.any(Number) },
+      endpoints: expect.arrayContaining(["seed", "lobby"]),
+    });
+    const wrong = { Authorization: "Bearer an-admin-token-guess-of-at-least-32-chars", "CF-Connecting-IP": address() };
+    await expectRefused(await fetchWorker("/health", wrong), 401, "unauthorized");
+  });
+
   it("needs ADMIN_TOKEN, then says what the room holds", async () => {
     const room = freshRoom("stats");
     await expectRefused(await fetchWorker(`/rooms/${room}/stats`), 401, "unauthorized");

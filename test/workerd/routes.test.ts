@@ -1,6 +1,5 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../../src/core/config/limits.js";
 
 const get = (path: string, init?: RequestInit) => exports.default.fetch(`http://signal.test${path}`, init);
 
@@ -44,10 +43,11 @@ describe("HTTP routes", () => {
     response.webSocket?.close(1000, "done");
   });
 
-  it("reports health and the limits in force", async () => {
+  // Regression: /health showed every limit to anyone, telling a stranger how to size an attack.
+  it("reports health, and nothing of its limits, to anyone", async () => {
     const response = await get("/health");
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ok: true, limits: DEFAULT_LIMITS });
+    expect(await response.json()).toEqual({ ok: true, service: "webrtc-signal" });
   });
 
   it("answers an unknown path with 404 JSON", async () => {
