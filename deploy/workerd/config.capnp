@@ -73,6 +73,8 @@ const signal :Workerd.Worker = (
     (name = "PEERJS_ALLOW_DISCOVERY", fromEnvironment = "PEERJS_ALLOW_DISCOVERY"),
     (name = "DEMO", fromEnvironment = "DEMO"),
     (name = "PERSIST_REGISTRATIONS", fromEnvironment = "PERSIST_REGISTRATIONS"),
+    (name = "LOCATION_HINT", fromEnvironment = "LOCATION_HINT"),
+    (name = "JURISDICTION", fromEnvironment = "JURISDICTION"),
   ],
   durableObjectNamespaces = [
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),

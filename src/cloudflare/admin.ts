@@ -12,6 +12,7 @@ import { clientAddress } from "./client-address.js";
 import { endpoints } from "./endpoints.js";
 import { invalidRoom, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
 import { hasShutdownRoute, liveObjects } from "./live-objects.js";
+import { placedStub } from "./placement.js";
 
 /** Failed admin tokens one address may send per minute, counted in this isolate. */
 export const ADMIN_FAILURES_PER_MINUTE = 10;
@@ -41,7 +42,7 @@ export async function roomStats(context: RouteContext): Promise<Response> {
   if (denied) return denied;
   const room = safeDecode(pathname.slice("/rooms/".length, -"/stats".length));
   if (!isValidRoomName(room)) return invalidRoom();
-  const stats = await env.Peers.get(env.Peers.idFromName(room)).stats();
+  const stats = await placedStub(env.Peers, room, config).stats();
   return Response.json({ room, ...stats }, { headers: NO_STORE });
 }
 

@@ -3,7 +3,7 @@
  * whatever its protocol (the name, the upgrade, the subprotocol, new connections per address, the join token, its
  * room and its endpoint), then the upgrade forwarded to the object that holds that room, namespace or key.
  */
-import type { Endpoint } from "../core/config/config.js";
+import { type Endpoint, isLocationHint, LOCATION_HINTS } from "../core/config/config.js";
 import { logEvent } from "../core/log.js";
 import { isValidRoomName, SUBPROTOCOL } from "../core/wire/protocol.js";
 import { offeredProtocols, protocolProblem } from "./auth.js";
@@ -13,6 +13,7 @@ import { endpoints } from "./endpoints.js";
 import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./forwarded.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
 import { liveObjects } from "./live-objects.js";
+import { placedStub } from "./placement.js";
 
 /**
  * Every check a connection passes before it reaches its object; then what the Worker learned goes on in headers a
@@ -37,6 +38,10 @@ export async function connect(
   }
   const badProtocol = protocolProblem(request);
   if (badProtocol) return jsonError(400, "bad_request", badProtocol);
+  const location = url.searchParams.get("location") ?? undefined;
+  if (location !== undefined && !isLocationHint(location)) {
+    return jsonError(400, "bad_request", `location must be one of ${LOCATION_HINTS.join(", ")}`);
+  }
   const address = clientAddress(request, config);
   if (!(await mayConnect(env, config, address))) {
     logEvent("warn", "connection_rate_exceeded", { room: name, path: redactedPath(url) });
@@ -60,10 +65,8 @@ export async function connect(
   if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
   const forwardUrl = new URL(url);
   if (!options.keepQueryToken) forwardUrl.searchParams.delete("token");
-  const namespace = env[endpoints[endpoint].binding];
-  const response = await namespace
-    .get(namespace.idFromName(name))
-    .fetch(new Request(forwardUrl, { method: "GET", headers }));
+  const stub = placedStub(env[endpoints[endpoint].binding], name, config, location);
+  const response = await stub.fetch(new Request(forwardUrl, { method: "GET", headers }));
   if (response.status !== 101 || !offeredProtocols(request).includes(SUBPROTOCOL)) return response;
   // A client that offers subprotocols fails unless one is named; never the bearer one (it is the token).
   return new Response(null, {

@@ -3,6 +3,7 @@ import { isValidRoomName } from "../core/wire/protocol.js";
 import { authorize, refusal, ungrantedBy } from "./checks.js";
 import { connect } from "./connect.js";
 import { endpointDisabled, jsonError, NO_STORE, notFound, type RouteContext, safeDecode } from "./http.js";
+import { placedStub } from "./placement.js";
 
 /**
  * PeerJS 1.5 clients, `new Peer(id, { host, port, path: "/peerjs", key })`: the WebSocket at `/peerjs/peerjs`, a
@@ -40,7 +41,7 @@ export async function peerjs(context: RouteContext): Promise<Response> {
     if (!context.config.peerjsAllowDiscovery) {
       return jsonError(401, "discovery_disabled", "listing peers is off here (PEERJS_ALLOW_DISCOVERY)");
     }
-    const ids = await context.env.PeerjsRooms.get(context.env.PeerjsRooms.idFromName(key)).peerIds();
+    const ids = await placedStub(context.env.PeerjsRooms, key, context.config).peerIds();
     return Response.json(ids, { headers: NO_STORE });
   }
   return notFound(context.pathname);

@@ -50,6 +50,20 @@ describe("HTTP routes", () => {
     expect(await response.json()).toEqual({ ok: true, service: "webrtc-signal" });
   });
 
+  it("takes a first join's location hint, and refuses one Cloudflare does not have", async () => {
+    const placed = await exports.default.fetch("http://signal.test/rooms/placed?location=weur", {
+      headers: { Upgrade: "websocket" },
+    });
+    expect(placed.status).toBe(101);
+    placed.webSocket?.accept();
+    placed.webSocket?.close(1000, "done");
+    const refused = await exports.default.fetch("http://signal.test/rooms/placed?location=mars", {
+      headers: { Upgrade: "websocket" },
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "bad_request", error: expect.stringContaining("weur") });
+  });
+
   it("answers an unknown path with 404 JSON", async () => {
     const response = await get("/nope");
     expect(response.status).toBe(404);

@@ -170,6 +170,8 @@ describe("readConfig", () => {
       "PEERJS_ALLOW_DISCOVERY",
       "DEMO",
       "PERSIST_REGISTRATIONS",
+      "LOCATION_HINT",
+      "JURISDICTION",
     ]);
   });
 });

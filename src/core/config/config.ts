@@ -48,6 +48,23 @@ export interface Config {
    * stopping the dev server would otherwise hold every id for the grace period on the next start.
    */
   readonly persistRegistrations: boolean;
+  /**
+   * Where new room objects are placed (`LOCATION_HINT`, a Cloudflare location hint) unless their first join asks
+   * for another (`?location=`); undefined: near whoever first joins.
+   */
+  readonly locationHint: LocationHint | undefined;
+  /** `JURISDICTION`: every room object of every endpoint kept inside it (`eu`, `fedramp`); undefined: anywhere. */
+  readonly jurisdiction: Jurisdiction | undefined;
+}
+
+/** Cloudflare's Durable Object location hints. */
+export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export type LocationHint = (typeof LOCATION_HINTS)[number];
+export const JURISDICTIONS = ["eu", "fedramp"] as const;
+export type Jurisdiction = (typeof JURISDICTIONS)[number];
+
+export function isLocationHint(value: unknown): value is LocationHint {
+  return (LOCATION_HINTS as readonly unknown[]).includes(value);
 }
 
 /**
@@ -107,6 +124,8 @@ export const SETTING_NAMES: readonly string[] = [
   "PEERJS_ALLOW_DISCOVERY",
   "DEMO",
   "PERSIST_REGISTRATIONS",
+  "LOCATION_HINT",
+  "JURISDICTION",
 ];
 
 export class ConfigError extends Error {
@@ -139,7 +158,16 @@ export function readConfig(vars: Settings): Config {
     peerjsAllowDiscovery: readBoolean(vars, "PEERJS_ALLOW_DISCOVERY", false),
     serveDemo: readBoolean(vars, "DEMO", true),
     persistRegistrations: readBoolean(vars, "PERSIST_REGISTRATIONS", runtime === "workerd"),
+    locationHint: readChoice(vars, "LOCATION_HINT", LOCATION_HINTS),
+    jurisdiction: readChoice(vars, "JURISDICTION", JURISDICTIONS),
   };
+}
+
+function readChoice<T extends string>(vars: Settings, name: string, choices: readonly T[]): T | undefined {
+  const raw = readText(vars, name);
+  if (raw === undefined) return undefined;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
 }
 
 /**
