@@ -1,7 +1,7 @@
 // Builds the demo page into public/, which wrangler serves as static assets: demo/app.ts bundled with the client
 // SDK by esbuild, and the HTML and CSS copied; the SDK alone as /client.js (for pages of your own, such as
 // examples/browser.html, served as /examples/browser.html). Run by `npm start`, `npm test` and `wrangler deploy` (wrangler.toml [build]).
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -27,13 +27,15 @@ const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((file) => stat
 if (built > Math.max(...INPUTS.map(newest))) process.exit(0);
 
 mkdirSync(`${root}public`, { recursive: true });
+// What an older build left: not to be deployed.
+rmSync(`${root}public/app.js.map`, { force: true });
 await build({
   entryPoints: [`${root}demo/app.ts`],
   bundle: true,
   format: "esm",
   target: "es2022",
   minify: true,
-  sourcemap: true,
+  // No source map: public/ is what `wrangler deploy` ships, and a map would publish the sources with it.
   outfile: `${root}public/app.js`,
   logLevel: "warning",
 });
