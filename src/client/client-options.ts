@@ -17,6 +17,11 @@ export interface SignalingClientOptions {
    */
   meta?: unknown;
   /**
+   * Ask for the other peers' `meta` with every registration (`registered.peer_meta`). Off by default: in a large
+   * room that list is large, and the server charges it against the client's rate (one message per 10 metas).
+   */
+  withMeta?: boolean;
+  /**
    * A resume token from an earlier session of this peer id (say, kept in `sessionStorage` across a reload): the
    * first registration takes the id back if the server still holds it. The client keeps the newest token itself.
    */
@@ -67,6 +72,7 @@ export function resolveOptions(options: SignalingClientOptions): ResolvedOptions
     WebSocket: WebSocketImpl,
     token: options.token,
     meta: options.meta,
+    withMeta: options.withMeta ?? false,
     presence: options.presence ?? false,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     keepaliveMs: options.keepaliveMs ?? 25_000,

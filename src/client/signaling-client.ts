@@ -209,7 +209,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       peer_id: this.peerId,
       presence: this.#options.presence,
       ...(meta === undefined ? {} : { meta }),
-      with_meta: true,
+      ...(this.#options.withMeta ? { with_meta: true } : {}),
       ...resume,
       request_id: this.#registerId,
     });

@@ -116,6 +116,7 @@ export async function joinRoom<M = unknown>(options: JoinRoomOptions<M>): Promis
     peerId: options.peerId ?? randomPeerId(),
     presence: true,
     meta: options.meta,
+    withMeta: true,
     token: options.token,
     WebSocket: options.WebSocket,
     ...(options.resumeToken === undefined ? {} : { resumeToken: options.resumeToken }),
