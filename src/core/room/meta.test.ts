@@ -1,35 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, LIMIT_VARS } from "../config/limits.js";
+import { act, facts, newRoom as pureRoom, register } from "../../../test/helpers/pure-room.js";
+import { LIMIT_VARS } from "../config/limits.js";
 import { LARGEST_ATTACHMENT, MAX_ATTACHMENT_BYTES } from "../connection/attachment.js";
-import type { Outbound, RoomCommand } from "./events.js";
-import { MemoryReservationStore, Reservations } from "./reservations.js";
-import { Revision } from "./revision.js";
-import { Room, type RoomFacts } from "./room.js";
+import { MemoryReservationStore } from "./reservations.js";
 import type { RoomState } from "./room-service.js";
 
-function newRoom(store = new MemoryReservationStore()) {
-  let ceiling = 0;
-  const revision = new Revision({
-    load: () => ceiling,
-    save: (value) => {
-      ceiling = value;
-    },
-  });
-  return new Room<string>({ revision, reservations: new Reservations(store, DEFAULT_LIMITS, true), graceMs: 30_000 });
-}
-
-const facts: RoomFacts<string> = { now: 1_000_000, isLive: () => true, handed: () => [], replayFrom: () => 1 };
-
-const register = (peerId: string, extra: Partial<Extract<RoomCommand, { type: "register" }>> = {}): RoomCommand => ({
-  type: "register",
-  peerId,
-  presence: false,
-  ...extra,
-});
-
-function act(room: Room<string>, connection: string, command: RoomCommand) {
-  return room.handle(connection, command, facts).map((o: Outbound<string>) => [o.to, o.event] as const);
-}
+const newRoom = (store = new MemoryReservationStore()) => pureRoom(store, true);
 
 describe("peer meta", () => {
   it("goes with the peer's arrival to every watcher", () => {

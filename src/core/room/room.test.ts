@@ -1,38 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS } from "../config/limits.js";
-import type { Outbound, RoomCommand } from "./events.js";
-import { MemoryReservationStore, Reservations } from "./reservations.js";
-import { Revision } from "./revision.js";
-import { Room, type RoomFacts } from "./room.js";
-
-function newRoom() {
-  let ceiling = 0;
-  const revision = new Revision({
-    load: () => ceiling,
-    save: (value) => {
-      ceiling = value;
-    },
-  });
-  const reservations = new Reservations(new MemoryReservationStore(), DEFAULT_LIMITS);
-  return new Room<string>({ revision, reservations, graceMs: 30_000 });
-}
-
-/** The facts of a moment in which every connection is alive and nothing was handed to anyone. */
-const facts: RoomFacts<string> = { now: 1_000_000, isLive: () => true, handed: () => [], replayFrom: () => 1 };
+import { act, facts, newRoom, register } from "../../../test/helpers/pure-room.js";
 
 const anyToken = expect.stringMatching(/^[A-Za-z0-9_-]{22}$/);
-
-const register = (peerId: string, extra: Partial<Extract<RoomCommand, { type: "register" }>> = {}): RoomCommand => ({
-  type: "register",
-  peerId,
-  presence: false,
-  ...extra,
-});
-
-/** Sends `command` as `connection` and returns what went out, as [recipient, event] pairs. */
-function act(room: Room<string>, connection: string, command: RoomCommand) {
-  return room.handle(connection, command, facts).map((o: Outbound<string>) => [o.to, o.event] as const);
-}
 
 describe("Room", () => {
   it("answers a register with the other peers and the revision", () => {
