@@ -152,6 +152,10 @@ async function join(where: { room: string } | { lobby: string }): Promise<void> 
       ...("room" in where ? { room: where.room } : { lobby: where.lobby, size: 2 }),
       peerId: name,
       meta: { name },
+      parseMeta: (meta) =>
+        typeof meta === "object" && meta !== null && "name" in meta && typeof meta.name === "string"
+          ? { name: meta.name }
+          : undefined,
       secret,
       token: joinToken,
       resumeToken,

@@ -12,7 +12,7 @@ const JSON_KIND = 0;
 const TEXT_KIND = 1;
 const BINARY_KIND = 2;
 
-/** What `send` takes: any JSON value, a string, or bytes. */
+/** What `send` takes: a JSON value, a string, or bytes. */
 export type RoomMessage = unknown;
 
 /** The frames of one message, in order. */

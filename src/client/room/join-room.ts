@@ -45,6 +45,11 @@ export interface JoinRoomOptions<M = unknown> {
   /** What the others see of this peer (JSON, 1 KiB by default: the server's `MAX_META_BYTES`). */
   meta?: M;
   /**
+   * Reads another peer's `meta` (untrusted: the server bounds its size, not its shape). Return undefined for one
+   * you do not accept: that peer still joins, without meta. Without it, a peer's meta is taken as it came.
+   */
+  parseMeta?: (meta: unknown) => M | undefined;
+  /**
    * A secret shared by the room's peers: every signal is encrypted with AES-GCM under a key derived from it and the
    * room's name, so that the server sees ciphertext only. A peer with another secret cannot connect (`wrong_secret`).
    */
@@ -165,7 +170,7 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
     this.#seal = seal;
     this.#options = options;
     signaling.on("relay", ({ from, data }) => this.#incoming(from, data));
-    signaling.on("peer-joined", ({ peerId, meta }) => this.#metas.set(peerId, meta as M | undefined));
+    signaling.on("peer-joined", ({ peerId, meta }) => this.#metas.set(peerId, this.#readMeta(meta)));
     signaling.on("peer-left", ({ peerId }) => {
       if (this.#warned.delete(peerId) && !this.#links.has(peerId)) this.emit("peer-leave", { peerId });
       this.#unlink(peerId, false);
@@ -264,9 +269,16 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
 
   #connectToListed({ peers, peer_meta: metas }: RegisteredMessage): void {
     for (const peerId of peers) {
-      if (metas?.[peerId] !== undefined) this.#metas.set(peerId, metas[peerId] as M);
+      if (metas?.[peerId] !== undefined) this.#metas.set(peerId, this.#readMeta(metas[peerId]));
       if (!this.#links.has(peerId) && !this.#warned.has(peerId)) this.#link(peerId);
     }
+  }
+
+  /** Another peer's meta, through `parseMeta` when there is one; taken as it came otherwise (see the option). */
+  #readMeta(meta: unknown): M | undefined {
+    if (meta === undefined) return undefined;
+    const parse = this.#options.parseMeta;
+    return parse ? parse(meta) : (meta as M);
   }
 
   #incoming(from: string, data: unknown): void {
