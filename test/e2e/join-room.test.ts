@@ -3,17 +3,12 @@
  * frame the server sees), a wrong secret reported on both sides, large and binary messages, leaving, and a lobby
  * pairing four pages into two rooms.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../tools/local-worker.js";
 import { freshRoom } from "../../tools/test-socket.js";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
+import { bundleForPage, servePages } from "./pages.js";
 
 if (!haveChromium && process.env.REQUIRE_BROWSER) {
   throw new Error(`REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM_PATH}`);
@@ -55,24 +50,15 @@ window.test = {
 
 describe.runIf(haveChromium)("joinRoom in Chromium", () => {
   let worker: LocalWorker;
-  let pages: Server;
+  let pages: { url: string; close(): void };
   let browser: Browser;
   beforeAll(async () => {
     worker = await startLocalWorker({ vars: { ICE_SERVERS: "[]" } });
-    const bundle = await build({
-      stdin: { contents: PAGE_SCRIPT, loader: "ts", resolveDir: root },
-      bundle: true,
-      format: "esm",
-      target: "es2022",
-      write: false,
-      logLevel: "silent",
-    });
-    const script = bundle.outputFiles[0]?.text ?? "";
-    pages = createServer((request, response) => {
+    const script = await bundleForPage(PAGE_SCRIPT);
+    pages = await servePages((request, response) => {
       if (request.url === "/test.js") response.setHeader("content-type", "text/javascript").end(script);
       else response.setHeader("content-type", "text/html").end('<script type="module" src="/test.js"></script>');
     });
-    await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
   });
   afterAll(async () => {
@@ -84,7 +70,7 @@ describe.runIf(haveChromium)("joinRoom in Chromium", () => {
   async function open(): Promise<Page> {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${(pages.address() as AddressInfo).port}/`);
+    await page.goto(`${pages.url}/`);
     await page.waitForFunction(() => "test" in window);
     return page;
   }

@@ -7,15 +7,13 @@
  * the other peer had joined met unknown_peer and never connected.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalWorker, startLocalWorker } from "../../tools/local-worker.js";
 import { freshRoom } from "../../tools/test-socket.js";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, haveChromium } from "./chromium.js";
+import { bundleForPage, servePages } from "./pages.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -32,35 +30,21 @@ function readmeExample(n: number): string {
   return block;
 }
 
-async function bundled(example: string, wsUrl: string, exposed: string): Promise<string> {
+function bundled(example: string, wsUrl: string, exposed: string): Promise<string> {
   expect(example).toContain("wss://signal.example.com");
-  const bundle = await build({
-    stdin: {
-      contents: `${example.replace("wss://signal.example.com", wsUrl)}\n${exposed}\n`,
-      loader: "ts",
-      resolveDir: root,
-    },
-    absWorkingDir: root,
-    alias: { "cf-webrtc-signal/client": "./src/client/index.ts" },
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  return bundle.outputFiles[0]?.text ?? "";
+  return bundleForPage(`${example.replace("wss://signal.example.com", wsUrl)}\n${exposed}\n`);
 }
 
 describe.runIf(haveChromium)("the README's SDK example", () => {
   let worker: LocalWorker;
-  let pages: Server;
+  let pages: { url: string; close(): void };
   let browser: Browser;
   beforeAll(async () => {
     worker = await startLocalWorker({ vars: { ICE_SERVERS: "[]" } });
     // The joinRoom example joins as the page loads: each run of it needs a room of its own.
     const room = await bundled(readmeExample(0), worker.wsUrl, "Object.assign(window, { joined: room.name });");
     const chat = await bundled(readmeExample(1), worker.wsUrl, "Object.assign(window, { chat });");
-    pages = createServer((request, response) => {
+    pages = await servePages((request, response) => {
       const url = request.url ?? "/";
       const js = (script: string) => response.setHeader("content-type", "text/javascript").end(script);
       if (url === "/chat.js") js(chat);
@@ -70,7 +54,6 @@ describe.runIf(haveChromium)("the README's SDK example", () => {
         response.setHeader("content-type", "text/html").end(`<script type="module" src="/room.js?r=${name}"></script>`);
       } else response.setHeader("content-type", "text/html").end('<script type="module" src="/chat.js"></script>');
     });
-    await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
   });
   afterAll(async () => {
@@ -84,7 +67,7 @@ describe.runIf(haveChromium)("the README's SDK example", () => {
     const page = await browser.newPage();
     const logged: string[] = [];
     page.on("console", (message) => logged.push(message.text()));
-    await page.goto(`http://127.0.0.1:${(pages.address() as AddressInfo).port}/`);
+    await page.goto(`${pages.url}/`);
     await page.waitForFunction(() => "chat" in window);
     return { page, logged };
   }
@@ -101,7 +84,7 @@ describe.runIf(haveChromium)("the README's SDK example", () => {
         const page = await (await browser.newContext()).newPage();
         const logged: string[] = [];
         page.on("console", (message) => logged.push(message.text()));
-        await page.goto(`http://127.0.0.1:${(pages.address() as AddressInfo).port}/room?r=${room}`);
+        await page.goto(`${pages.url}/room?r=${room}`);
         await page.waitForFunction(() => "joined" in window);
         return logged;
       }),
