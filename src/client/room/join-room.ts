@@ -174,6 +174,10 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
     signaling.on("peer-left", ({ peerId }) => {
       if (this.#warned.delete(peerId) && !this.#links.has(peerId)) this.emit("peer-leave", { peerId });
       this.#unlink(peerId, false);
+      // Nothing more comes from it, and nothing goes to it: its chains go, or a room of comings and goings keeps one
+      // per id it ever saw.
+      this.#opening.delete(peerId);
+      this.#sealing.delete(peerId);
     });
     signaling.on("registered", (message) => {
       if (this.#started) this.#connectToListed(message);
