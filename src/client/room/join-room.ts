@@ -178,6 +178,7 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
       // per id it ever saw.
       this.#opening.delete(peerId);
       this.#sealing.delete(peerId);
+      this.#metas.delete(peerId);
     });
     signaling.on("registered", (message) => {
       if (this.#started) this.#connectToListed(message);
