@@ -6,9 +6,13 @@ import { DEFAULT_LIMITS } from "../../src/core/config/limits.js";
 import type { Outbound, RoomCommand } from "../../src/core/room/events.js";
 import { MemoryReservationStore, Reservations } from "../../src/core/room/reservations.js";
 import { Revision } from "../../src/core/room/revision.js";
-import { Room, type RoomFacts } from "../../src/core/room/room.js";
+import { type PresenceChange, Room, type RoomFacts } from "../../src/core/room/room.js";
 
-export function newRoom(store = new MemoryReservationStore(), persistRegistrations = false): Room<string> {
+export function newRoom(
+  store = new MemoryReservationStore(),
+  persistRegistrations = false,
+  onPresence?: (change: PresenceChange) => void,
+): Room<string> {
   let ceiling = 0;
   const revision = new Revision({
     load: () => ceiling,
@@ -17,7 +21,7 @@ export function newRoom(store = new MemoryReservationStore(), persistRegistratio
     },
   });
   const reservations = new Reservations(store, DEFAULT_LIMITS, persistRegistrations);
-  return new Room<string>({ revision, reservations, graceMs: 30_000 });
+  return new Room<string>({ revision, reservations, graceMs: 30_000, ...(onPresence ? { onPresence } : {}) });
 }
 
 /** The facts of a moment in which every connection is alive and nothing was handed to anyone. */

@@ -46,6 +46,8 @@ export interface RoomOptions {
   reservations: Reservations;
   /** How long a dropped peer's id is held for it, in ms. */
   graceMs: number;
+  /** Told of every peer that joins or leaves, and why it left (for webhooks); nothing is awaited. */
+  onPresence?: (change: PresenceChange) => void;
 }
 
 /**
@@ -77,6 +79,15 @@ export interface RoomFacts<C> {
 
 type Command<T extends RoomCommand["type"]> = Extract<RoomCommand, { type: T }>;
 
+/**
+ * A peer joined or left. Why it left: `goodbye` (it closed cleanly), `expired` (it dropped and did not come back
+ * within the grace period), `timed_out` (the server took it for dead after a silence, and it did not come back),
+ * `replaced` (a new connection took its id over with its resume token: a `joined` with `resumed` follows).
+ */
+export type PresenceChange =
+  | { type: "joined"; peerId: string; resumed?: true }
+  | { type: "left"; peerId: string; reason: "goodbye" | "expired" | "timed_out" | "replaced" };
+
 /** The token of a reservation that holds relays for an id nobody registered yet: anyone may claim it. */
 const OPEN_MAILBOX = "";
 
@@ -89,11 +100,15 @@ export class Room<C> {
   readonly #revision: Revision;
   readonly #reservations: Reservations;
   readonly #graceMs: number;
+  readonly #onPresence: ((change: PresenceChange) => void) | undefined;
+  /** Ids held after the server took their connection for dead (a `timed_out` if they never come back). */
+  readonly #timedOut = new Set<string>();
 
   constructor(options: RoomOptions) {
     this.#revision = options.revision;
     this.#reservations = options.reservations;
     this.#graceMs = options.graceMs;
+    this.#onPresence = options.onPresence;
   }
 
   get peerCount(): number {
@@ -175,6 +190,7 @@ export class Room<C> {
       return [];
     }
     this.#reservations.unclaim(registration.peerId);
+    this.#onPresence?.({ type: "left", peerId: registration.peerId, reason: "goodbye" });
     return this.#toWatchers({ type: "peer_left", peerId: registration.peerId, rev: this.#revision.next() });
   }
 
@@ -241,6 +257,8 @@ export class Room<C> {
         const held = this.#byConnection.get(holder);
         const carried = { acked: held?.acked ?? 0, replayFrom: facts.replayFrom(holder), meta: held?.meta };
         this.#forget(holder);
+        this.#onPresence?.({ type: "left", peerId, reason: "replaced" });
+        this.#onPresence?.({ type: "joined", peerId, resumed: true });
         out.push({ to: holder, event: { type: "disconnect", code: CLOSE_REPLACED, reason: "replaced" } });
         out.push(...this.#admit(connection, command, carried));
         for (const handed of unacked) {
@@ -275,6 +293,7 @@ export class Room<C> {
         return [...out, { to: connection, event: roomError("peer_id_taken", text, requestId) }];
       }
       const kept = this.#reservations.release(peerId);
+      this.#timedOut.delete(peerId);
       out.push(...this.#admit(connection, command, reservation));
       for (const message of kept) {
         // Relays handed to the old connection that the client says it received are not sent twice.
@@ -291,6 +310,7 @@ export class Room<C> {
   }
 
   #joined({ peerId, meta }: Command<"register">): RoomEvent {
+    this.#onPresence?.({ type: "joined", peerId });
     const event: RoomEvent = { type: "peer_joined", peerId, rev: this.#revision.next() };
     if (meta !== undefined) event.meta = meta;
     return event;
@@ -433,6 +453,8 @@ export class Room<C> {
 
   /** A connection taken as dropped by the server (no sign of life): closed, and its id reserved. */
   #drop(connection: C, facts: RoomFacts<C>): Outbound<C>[] {
+    const peerId = this.#byConnection.get(connection)?.peerId;
+    if (peerId !== undefined && this.#byPeerId.get(peerId) === connection) this.#timedOut.add(peerId);
     return [
       ...this.leave(connection, "dropped", facts),
       { to: connection, event: { type: "disconnect", code: CLOSE_IDLE, reason: "no sign of life" } },
@@ -456,6 +478,8 @@ export class Room<C> {
     }
     // An open mailbox never had a peer: nobody saw it arrive, so nobody is told it left.
     if (reservation.token !== OPEN_MAILBOX) {
+      const reason = this.#timedOut.delete(reservation.peerId) ? "timed_out" : "expired";
+      this.#onPresence?.({ type: "left", peerId: reservation.peerId, reason });
       out.push(...this.#toWatchers({ type: "peer_left", peerId: reservation.peerId, rev: this.#revision.next() }));
     }
     return out;
