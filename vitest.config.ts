@@ -53,6 +53,13 @@ export default defineConfig({
         MAX_CONNECTIONS_PER_IP: "3",
         NEW_CONNECTIONS_PER_IP_PER_MINUTE: "20",
       }),
+      // An operator's server: metrics reported every second, the admin routes, one allowed origin.
+      workerd("workerd-ops", {
+        ADMIN_TOKEN: "an-admin-token-of-at-least-32-characters",
+        METRICS: "on",
+        METRICS_INTERVAL_SECONDS: "1",
+        ALLOWED_ORIGINS: "https://app.example.com",
+      }),
       // A server that only lets pages of one origin in.
       // ... and that serves the seed protocol only, without the demo page.
       workerd("workerd-origins", { ALLOWED_ORIGINS: "https://app.example.com", ENDPOINTS: "seed", DEMO: "false" }),

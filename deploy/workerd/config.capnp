@@ -9,6 +9,9 @@ const config :Workerd.Config = (
     (name = "assets", worker = .assets),
     (name = "public", disk = (path = "public")),
     (name = "data", disk = (path = "data", writable = true)),
+    # The Worker's own requests out: webhooks (WEBHOOK_URL) and TURN keys. Both go where the operator configured,
+    # never where a client asks, so a webhook receiver on this host or its network (private, local) is reached too.
+    (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
   ],
   sockets = [(name = "http", address = "*:8787", http = (), service = "main")],
 );
@@ -18,12 +21,14 @@ const signal :Workerd.Worker = (
   # Keep equal to wrangler.toml's compatibility_date and compatibility_flags (a test checks).
   compatibilityDate = "2026-04-20",
   compatibilityFlags = ["no_web_socket_compression"],
+  globalOutbound = "internet",
   bindings = [
     (name = "Peers", durableObjectNamespace = "Peers"),
     (name = "Topics", durableObjectNamespace = "Topics"),
     (name = "PeerjsRooms", durableObjectNamespace = "PeerjsRooms"),
     (name = "Trackers", durableObjectNamespace = "Trackers"),
     (name = "Lobbies", durableObjectNamespace = "Lobbies"),
+    (name = "Directory", durableObjectNamespace = "Directory"),
     (name = "ASSETS", service = "assets"),
     # This is the self-hosted server: a client's address is its TCP peer's (or CLIENT_ADDRESS_HEADER's), never a
     # CF-Connecting-IP it sent itself.
@@ -75,6 +80,12 @@ const signal :Workerd.Worker = (
     (name = "PERSIST_REGISTRATIONS", fromEnvironment = "PERSIST_REGISTRATIONS"),
     (name = "LOCATION_HINT", fromEnvironment = "LOCATION_HINT"),
     (name = "JURISDICTION", fromEnvironment = "JURISDICTION"),
+    (name = "METRICS", fromEnvironment = "METRICS"),
+    (name = "METRICS_INTERVAL_SECONDS", fromEnvironment = "METRICS_INTERVAL_SECONDS"),
+    (name = "WEBHOOK_URL", fromEnvironment = "WEBHOOK_URL"),
+    (name = "WEBHOOK_SECRET", fromEnvironment = "WEBHOOK_SECRET"),
+    (name = "WEBHOOK_EVENTS", fromEnvironment = "WEBHOOK_EVENTS"),
+    (name = "WEBHOOK_MAX_ATTEMPTS", fromEnvironment = "WEBHOOK_MAX_ATTEMPTS"),
   ],
   durableObjectNamespaces = [
     (className = "Peers", uniqueKey = "webrtc-signal-Peers", enableSql = true),
@@ -82,6 +93,7 @@ const signal :Workerd.Worker = (
     (className = "PeerjsRooms", uniqueKey = "webrtc-signal-PeerjsRooms", enableSql = true),
     (className = "Trackers", uniqueKey = "webrtc-signal-Trackers", enableSql = true),
     (className = "Lobbies", uniqueKey = "webrtc-signal-Lobbies", enableSql = true),
+    (className = "Directory", uniqueKey = "webrtc-signal-Directory", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "data"),
 );

@@ -71,7 +71,11 @@ export async function shutdown(context: RouteContext): Promise<Response> {
 }
 
 /** Undefined when the request carries `Authorization: Bearer <expected>`; else the answer that refuses it. */
-async function deniedAdmin(context: RouteContext, expected: string, name: string): Promise<Response | undefined> {
+export async function deniedAdmin(
+  context: RouteContext,
+  expected: string,
+  name: string,
+): Promise<Response | undefined> {
   const { request, config } = context;
   const address = clientAddress(request, config);
   let limit = failures.get(config);

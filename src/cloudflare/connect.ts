@@ -13,6 +13,7 @@ import { endpoints } from "./endpoints.js";
 import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./forwarded.js";
 import { endpointDisabled, invalidRoom, jsonError, type RouteContext } from "./http.js";
 import { liveObjects } from "./live-objects.js";
+import { countRefusal } from "./metrics-routes.js";
 import { placedStub } from "./placement.js";
 
 /**
@@ -37,23 +38,32 @@ export async function connect(
     return jsonError(503, "restarting", "the server is restarting; connect again in a moment", { "retry-after": "2" });
   }
   const badProtocol = protocolProblem(request);
-  if (badProtocol) return jsonError(400, "bad_request", badProtocol);
+  if (badProtocol) {
+    countRefusal(context, endpoint, "bad_request");
+    return jsonError(400, "bad_request", badProtocol);
+  }
   const location = url.searchParams.get("location") ?? undefined;
   if (location !== undefined && !isLocationHint(location)) {
+    countRefusal(context, endpoint, "bad_request");
     return jsonError(400, "bad_request", `location must be one of ${LOCATION_HINTS.join(", ")}`);
   }
   const address = clientAddress(request, config);
   if (!(await mayConnect(env, config, address))) {
+    countRefusal(context, endpoint, "address");
     logEvent("warn", "connection_rate_exceeded", { room: name, path: redactedPath(url) });
     return jsonError(429, "too_many_connections", "too many new connections from this address; try again in a minute", {
       "retry-after": "60",
     });
   }
   const verdict = await authorize(context);
-  if (verdict && !verdict.ok) return refusal(context, verdict);
+  if (verdict && !verdict.ok) {
+    countRefusal(context, endpoint, "token");
+    return refusal(context, verdict);
+  }
   if (verdict?.ok) {
     const ungranted = ungrantedBy(verdict, endpoint, options.grantedAs ?? name);
     if (ungranted) {
+      countRefusal(context, endpoint, "token");
       logEvent("info", "join_refused", { room: name, code: "forbidden", path: redactedPath(url) });
       return jsonError(403, "forbidden", ungranted);
     }

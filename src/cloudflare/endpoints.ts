@@ -12,9 +12,23 @@ import { seedCodec } from "../core/protocols/seed/codec.js";
 import { webtorrentProtocol } from "../core/protocols/webtorrent/codec.js";
 import { yWebrtcProtocol } from "../core/protocols/y-webrtc/codec.js";
 import type { Codec } from "../core/room/codec.js";
+import type { PresenceChange } from "../core/room/room.js";
 import { RoomService } from "../core/room/room-service.js";
 import { PING_TEXT, PONG_TEXT } from "../core/wire/protocol.js";
 import { SqliteReservationStore, SqliteRevisionStore } from "./sqlite-store.js";
+
+/** What the object shell lends a service beside its outlet. */
+export interface ObjectHost {
+  ctx: DurableObjectState;
+  config: Config;
+  /** Peers joining and leaving, for webhooks; absent when none are sent. */
+  onPresence?: (change: PresenceChange) => void;
+  /**
+   * The room holds nothing any more: its storage may go (now, or once the webhooks waiting in it are sent).
+   * `forget` tells the room's stores their tables are gone.
+   */
+  emptied(forget: () => void): void;
+}
 
 export interface Endpoint {
   /** The protocol's name, for logs. */
@@ -23,7 +37,7 @@ export interface Endpoint {
   binding: "Peers" | "PeerjsRooms" | "Topics" | "Trackers" | "Lobbies";
   /** The exact keepalive text the runtime answers without waking the object, and its answer. */
   keepalive: [request: string, response: string];
-  service(outlet: Outlet<WebSocket, unknown>, ctx: DurableObjectState, config: Config): Service<WebSocket, unknown>;
+  service(outlet: Outlet<WebSocket, unknown>, host: ObjectHost): Service<WebSocket, unknown>;
   /** The peer ids connected, in the protocol's own form. */
   peerIds?(service: Service<WebSocket, unknown>): string[];
 }
@@ -40,7 +54,7 @@ function room(
     protocol,
     binding,
     keepalive,
-    service: (outlet, ctx, config) => {
+    service: (outlet, { ctx, config, onPresence, emptied }) => {
       const revisionStore = new SqliteRevisionStore(ctx.storage.sql);
       const reservationStore = new SqliteReservationStore(ctx.storage.sql);
       return new RoomService(outlet, {
@@ -48,12 +62,14 @@ function room(
         revisionStore,
         reservationStore,
         persistRegistrations: config.persistRegistrations,
+        ...(onPresence ? { onPresence } : {}),
         // A room that empties leaves nothing behind: rooms opened by the thousand and left cost no storage.
         onEmpty: () => {
-          if (!revisionStore.used && !reservationStore.used) return;
-          revisionStore.forget();
-          reservationStore.forget();
-          void ctx.storage.deleteAll();
+          if (!revisionStore.used && !reservationStore.used && !onPresence) return;
+          emptied(() => {
+            revisionStore.forget();
+            reservationStore.forget();
+          });
         },
       });
     },

@@ -12,6 +12,8 @@ declare namespace Cloudflare {
     Lobbies: DurableObjectNamespace<import("./objects.js").Lobbies>;
     /** PeerJS clients: one object per key. */
     PeerjsRooms: DurableObjectNamespace<import("./objects.js").PeerjsRooms>;
+    /** Where rooms report for `/metrics` and `/admin`: one object, named `metrics`. */
+    Directory: DurableObjectNamespace<import("./directory-object.js").Directory>;
     /** The demo page (demo/, built into public/ by scripts/build-demo.mjs). */
     ASSETS: Fetcher;
     /** Optional: the Workers rate-limiting binding that caps new connections per address (wrangler.toml). */
@@ -22,7 +24,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("./worker.js");
-    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms" | "Trackers" | "Lobbies";
+    durableNamespaces: "Peers" | "Topics" | "PeerjsRooms" | "Trackers" | "Lobbies" | "Directory";
   }
 }
 interface Env extends Cloudflare.Env {}

@@ -15,6 +15,8 @@ export interface RouteContext {
    * it is the only place a token is read from.
    */
   pathToken?: string;
+  /** Keeps the Worker alive for work after the answer (a metrics report). */
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 export const NO_STORE = { "cache-control": "no-store" };

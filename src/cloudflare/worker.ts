@@ -10,8 +10,10 @@ import { health, roomStats, shutdown } from "./admin.js";
 import { connect } from "./connect.js";
 import { jsonError, notFound, type RouteContext, refusalForBrowsers, safeDecode } from "./http.js";
 import { iceServers } from "./ice-servers.js";
+import { adminPage, countRefusal, metrics, overview, reportRefusals } from "./metrics-routes.js";
 import { peerjs } from "./peerjs-routes.js";
 
+export { Directory } from "./directory-object.js";
 export { Lobbies, PeerjsRooms, Peers, Topics, Trackers } from "./objects.js";
 
 type Route = {
@@ -19,6 +21,8 @@ type Route = {
   handle(c: RouteContext): Promise<Response> | Response;
   /** The seed protocol's WebSocket, whose clients (the SDK) read a refusal said in a frame. */
   seed?: true;
+  /** The endpoint a WebSocket route joins, for the refusals counted in `/metrics`. */
+  endpoint?: Endpoint;
 };
 
 /**
@@ -29,6 +33,7 @@ type Route = {
 function endpointRoute(endpoint: Endpoint, base: string, bare: boolean): Route {
   return {
     ...(endpoint === "seed" ? { seed: true as const } : {}),
+    endpoint,
     match: (c) => (bare && c.pathname === base) || c.pathname.startsWith(`${base}/`),
     handle: (c) =>
       connect(c, endpoint, c.pathname === base ? DEFAULT_ROOM : safeDecode(c.pathname.slice(base.length + 1))),
@@ -42,16 +47,24 @@ const ROUTES: Route[] = [
   { match: (c) => c.pathname === "/ice-servers", handle: iceServers },
   { match: (c) => /^\/rooms\/[^/]+\/stats$/.test(c.pathname), handle: roomStats },
   { match: (c) => c.pathname === "/admin/shutdown", handle: shutdown },
+  { match: (c) => c.pathname === "/metrics", handle: metrics },
+  { match: (c) => c.pathname === "/admin/overview", handle: overview },
+  { match: (c) => c.pathname === "/admin" || c.pathname.startsWith("/admin/"), handle: adminPage },
   // The seed protocol: `/` (the room `default`, for a WebSocket; the demo page otherwise) and `/rooms/<name>`.
-  { match: (c) => c.pathname === "/" && c.upgrade, handle: (c) => connect(c, "seed", DEFAULT_ROOM), seed: true },
+  {
+    match: (c) => c.pathname === "/" && c.upgrade,
+    handle: (c) => connect(c, "seed", DEFAULT_ROOM),
+    seed: true,
+    endpoint: "seed",
+  },
   endpointRoute("seed", "/rooms", false),
   // y-webrtc: `signaling: ["wss://<host>/y-webrtc/<namespace>"]`; a join token comes as `?token=`.
   endpointRoute("y-webrtc", "/y-webrtc", true),
   // WebSocket trackers (WebTorrent, Trystero's torrent strategy): `wss://<host>/announce/<namespace>`.
   endpointRoute("webtorrent", "/announce", true),
-  { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs },
+  { match: (c) => c.pathname.startsWith("/peerjs/"), handle: peerjs, endpoint: "peerjs" },
   // Lobbies that match players: `wss://<host>/lobbies/<name>?size=N` answers `matched {room}` once N are there.
-  { match: (c) => c.pathname.startsWith("/lobbies/"), handle: lobby },
+  { match: (c) => c.pathname.startsWith("/lobbies/"), handle: lobby, endpoint: "lobby" },
 ];
 
 function lobby(c: RouteContext): Promise<Response> | Response {
@@ -66,22 +79,25 @@ function lobby(c: RouteContext): Promise<Response> | Response {
 }
 
 export default {
-  async fetch(request, env): Promise<Response> {
+  async fetch(request, env, ctx): Promise<Response> {
+    let context: RouteContext | undefined;
     try {
       const url = new URL(request.url);
-      const context: RouteContext = {
+      const here: RouteContext = {
         request,
         env,
         config: configOf(env),
         url,
         pathname: url.pathname,
         upgrade: request.headers.get("Upgrade")?.toLowerCase() === "websocket",
+        waitUntil: (promise) => ctx.waitUntil(promise),
       };
-      const route = ROUTES.find((r) => r.match(context));
-      const response = checkOrigin(context) ?? (await (route ? route.handle(context) : staticAsset(context)));
+      context = here;
+      const route = ROUTES.find((r) => r.match(here));
+      const response = checkOrigin(here, route) ?? (await (route ? route.handle(here) : staticAsset(here)));
       // The SDK in a browser learns why its upgrade was refused, and whether trying again can help.
-      if (context.upgrade && route?.seed && request.headers.has("Origin")) return await refusalForBrowsers(response);
-      return withCors(context, response);
+      if (here.upgrade && route?.seed && request.headers.has("Origin")) return await refusalForBrowsers(response);
+      return withCors(here, response);
     } catch (error) {
       if (error instanceof ConfigError) {
         logEvent("error", "config_invalid", { error: error.message });
@@ -89,6 +105,8 @@ export default {
       }
       logEvent("error", "request_failed", { path: new URL(request.url).pathname, error: describeError(error) });
       return jsonError(500, "internal_error", "the server failed to handle this request; try again");
+    } finally {
+      if (context) reportRefusals(context);
     }
   },
 } satisfies ExportedHandler<Env>;
@@ -98,9 +116,11 @@ export default {
  * page elsewhere cannot open sockets (or read answers) with its visitors' browsers. No `Origin`, no browser: it
  * passes.
  */
-function checkOrigin({ request, config }: RouteContext): Response | undefined {
+function checkOrigin(context: RouteContext, route: Route | undefined): Response | undefined {
+  const { request, config } = context;
   const origin = request.headers.get("Origin");
   if (!config.allowedOrigins || origin === null || config.allowedOrigins.has(origin)) return undefined;
+  if (context.upgrade && route?.endpoint) countRefusal(context, route.endpoint, "origin");
   return jsonError(403, "origin_not_allowed", `origin ${origin} is not in this server's ALLOWED_ORIGINS`);
 }
 
@@ -133,7 +153,7 @@ function preflight(): Response {
 
 /** The demo page and its files; anything else is a JSON 404 that says where to connect. */
 async function staticAsset({ request, env, config, pathname }: RouteContext): Promise<Response> {
-  if (config.serveDemo && (request.method === "GET" || request.method === "HEAD")) {
+  if (config.serveDemo && !pathname.startsWith("/admin/") && (request.method === "GET" || request.method === "HEAD")) {
     const asset = await env.ASSETS.fetch(request);
     if (asset.status !== 404) return asset;
   }

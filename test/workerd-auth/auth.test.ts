@@ -349,7 +349,12 @@ describe("connection caps", () => {
     const request = new Request(`http://signal.test/rooms/lobby?token=${await mint()}`, {
       headers: { Upgrade: "websocket", "CF-Connecting-IP": "203.0.113.9" },
     });
-    const response = await worker.fetch(request as never, { ...env, CONNECT_RATE_LIMITER: { limit } } as never);
+    const context = { waitUntil: () => {}, passThroughOnException: () => {} };
+    const response = await worker.fetch(
+      request as never,
+      { ...env, CONNECT_RATE_LIMITER: { limit } } as never,
+      context as never,
+    );
     await expectRefused(response, 429, "too_many_connections");
     expect(limit).toHaveBeenCalledWith({ key: "203.0.113.9" });
   });

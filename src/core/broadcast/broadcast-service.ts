@@ -113,19 +113,23 @@ export class BroadcastService<C extends object, Command, Event extends object, S
       const text = this.#protocol.encode(event);
       const refusal = text === undefined || others === 0 ? undefined : this.#outlet.spend(sender, text.length * others);
       if (refusal !== undefined) {
+        this.#outlet.meter.error("rate_limited");
         this.#reply(sender, this.#protocol.error("rate_limited", refusal));
       } else if (text !== undefined) {
         for (let j = i; j < end; j++) {
           const to = (out[j] as { to: C }).to;
           const handed = this.#outlet.send(to, text, to === sender ? "reply" : "event");
-          if (handed === "sent") delivered++;
-          else if (handed === "busy") busy++;
+          if (handed === "sent") {
+            delivered++;
+            if (to !== sender) this.#outlet.meter.relaysDelivered++;
+          } else if (handed === "busy") busy++;
         }
       }
       i = end;
     }
     if (busy > 0) {
       const why = `${busy} receiver(s) are being sent more than they read and did not get this message; try again later`;
+      this.#outlet.meter.error("target_busy");
       this.#reply(sender, this.#protocol.error("target_busy", why));
     }
     return delivered;

@@ -86,6 +86,8 @@ describe("readConfig", () => {
       peerjsAllowDiscovery: false,
       serveDemo: true,
       persistRegistrations: false,
+      metrics: false,
+      metricsIntervalMs: 5000,
     });
     expect(readConfig({ DEMO: "false" }).serveDemo).toBe(false);
     // Rows cost nothing self-hosted; on Cloudflare two rows a session would be a call's largest cost; and a dev
@@ -172,7 +174,49 @@ describe("readConfig", () => {
       "PERSIST_REGISTRATIONS",
       "LOCATION_HINT",
       "JURISDICTION",
+      "METRICS",
+      "METRICS_INTERVAL_SECONDS",
+      "WEBHOOK_URL",
+      "WEBHOOK_SECRET",
+      "WEBHOOK_EVENTS",
+      "WEBHOOK_MAX_ATTEMPTS",
     ]);
+  });
+
+  it("turns metrics on by itself only with ADMIN_TOKEN and where reports cost nothing", () => {
+    const token = { ADMIN_TOKEN: "a".repeat(32) };
+    expect(readConfig(token).metrics).toBe(false);
+    expect(readConfig({ ...token, SIGNAL_RUNTIME: "workerd" }).metrics).toBe(true);
+    expect(readConfig({ ...token, SIGNAL_RUNTIME: "wrangler-dev" }).metrics).toBe(true);
+    expect(readConfig({ SIGNAL_RUNTIME: "workerd" }).metrics).toBe(false);
+    expect(readConfig({ ...token, METRICS: "on" }).metrics).toBe(true);
+    expect(readConfig({ ...token, SIGNAL_RUNTIME: "workerd", METRICS: "off" }).metrics).toBe(false);
+    expect(() => readConfig({ METRICS: "on" })).toThrow(/METRICS = on needs ADMIN_TOKEN/);
+    expect(() => readConfig({ METRICS: "yes" })).toThrow(/METRICS must be one of auto, on, off/);
+    // Longer than the time an idle object takes to hibernate would lose the counts of a burst before it.
+    expect(() => readConfig({ METRICS_INTERVAL_SECONDS: "30" })).toThrow(
+      /METRICS_INTERVAL_SECONDS must be a whole number from 1 to 9/,
+    );
+  });
+
+  it("reads webhooks: an http(s) URL, a whsec_ secret, the events wanted", () => {
+    const secret = `whsec_${btoa("k".repeat(32))}`;
+    const hooks = readConfig({ WEBHOOK_URL: "https://hooks.example/in", WEBHOOK_SECRET: secret })?.webhooks;
+    expect(hooks).toMatchObject({ url: "https://hooks.example/in", maxAttempts: 10 });
+    expect([...(hooks?.events ?? [])]).toEqual(["peer.joined", "peer.left"]);
+    expect(hooks?.key).toHaveLength(32);
+    const left = readConfig({ WEBHOOK_URL: "http://h/", WEBHOOK_SECRET: secret, WEBHOOK_EVENTS: "peer.left" });
+    expect([...(left.webhooks?.events ?? [])]).toEqual(["peer.left"]);
+    expect(readConfig({}).webhooks).toBeUndefined();
+    expect(() => readConfig({ WEBHOOK_URL: "https://h/" })).toThrow(/WEBHOOK_URL needs WEBHOOK_SECRET/);
+    expect(() => readConfig({ WEBHOOK_SECRET: secret })).toThrow(/WEBHOOK_SECRET is set without WEBHOOK_URL/);
+    expect(() => readConfig({ WEBHOOK_URL: "ftp://h/", WEBHOOK_SECRET: secret })).toThrow(/must be an http\(s\) URL/);
+    expect(() => readConfig({ WEBHOOK_URL: "https://h/", WEBHOOK_SECRET: "hunter2" })).toThrow(
+      /whsec_ followed by base64/,
+    );
+    expect(() =>
+      readConfig({ WEBHOOK_URL: "https://h/", WEBHOOK_SECRET: secret, WEBHOOK_EVENTS: "peer.joined,room.closed" }),
+    ).toThrow(/WEBHOOK_EVENTS must list some of peer.joined, peer.left, got "room.closed"/);
   });
 });
 

@@ -55,6 +55,29 @@ export interface Config {
   readonly locationHint: LocationHint | undefined;
   /** `JURISDICTION`: every room object of every endpoint kept inside it (`eu`, `fedramp`); undefined: anywhere. */
   readonly jurisdiction: Jurisdiction | undefined;
+  /**
+   * Whether rooms report to the directory that `/metrics` and `/admin` read (`METRICS`): needs `ADMIN_TOKEN`. By
+   * default on wherever it costs nothing (the self-hosted server, `npm start`), off on Cloudflare, where each
+   * report is a Durable Object request and a row written (docs/operations.md has the cost per room-hour).
+   */
+  readonly metrics: boolean;
+  /** How often, at most, an awake room reports (`METRICS_INTERVAL_SECONDS`). */
+  readonly metricsIntervalMs: number;
+  /** Signed webhooks (`WEBHOOK_URL`, `WEBHOOK_SECRET`); undefined: none are sent. */
+  readonly webhooks: WebhookConfig | undefined;
+}
+
+/** The events a webhook may carry (`WEBHOOK_EVENTS` picks among them). */
+export const WEBHOOK_EVENTS = ["peer.joined", "peer.left"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookConfig {
+  readonly url: string;
+  /** The HMAC key, decoded from `whsec_<base64>`. */
+  readonly key: Uint8Array;
+  readonly events: ReadonlySet<WebhookEvent>;
+  /** Attempts per event before it is dropped (`WEBHOOK_MAX_ATTEMPTS`). */
+  readonly maxAttempts: number;
 }
 
 /** Cloudflare's Durable Object location hints. */
@@ -126,6 +149,12 @@ export const SETTING_NAMES: readonly string[] = [
   "PERSIST_REGISTRATIONS",
   "LOCATION_HINT",
   "JURISDICTION",
+  "METRICS",
+  "METRICS_INTERVAL_SECONDS",
+  "WEBHOOK_URL",
+  "WEBHOOK_SECRET",
+  "WEBHOOK_EVENTS",
+  "WEBHOOK_MAX_ATTEMPTS",
 ];
 
 export class ConfigError extends Error {
@@ -160,7 +189,75 @@ export function readConfig(vars: Settings): Config {
     persistRegistrations: readBoolean(vars, "PERSIST_REGISTRATIONS", runtime === "workerd"),
     locationHint: readChoice(vars, "LOCATION_HINT", LOCATION_HINTS),
     jurisdiction: readChoice(vars, "JURISDICTION", JURISDICTIONS),
+    metrics: readMetrics(vars, runtime),
+    metricsIntervalMs: readWholeNumber(vars, "METRICS_INTERVAL_SECONDS", 1, 9, 5) * 1000,
+    webhooks: readWebhooks(vars),
   };
+}
+
+/** `METRICS`: `auto` (the default: on with `ADMIN_TOKEN` where reports cost nothing), `on`, or `off`. */
+function readMetrics(vars: Settings, runtime: Runtime): boolean {
+  const choice = readChoice(vars, "METRICS", ["auto", "on", "off"] as const) ?? "auto";
+  const token = readText(vars, "ADMIN_TOKEN") !== undefined;
+  if (choice === "on" && !token) {
+    throw new ConfigError("METRICS = on needs ADMIN_TOKEN: /metrics and /admin are read with it");
+  }
+  return choice === "on" || (choice === "auto" && token && runtime !== "cloudflare");
+}
+
+function readWebhooks(vars: Settings): WebhookConfig | undefined {
+  const url = readText(vars, "WEBHOOK_URL");
+  const secret = readText(vars, "WEBHOOK_SECRET");
+  if (url === undefined) {
+    if (secret !== undefined) throw new ConfigError("WEBHOOK_SECRET is set without WEBHOOK_URL");
+    return undefined;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    throw new ConfigError(`WEBHOOK_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  if (secret === undefined) {
+    throw new ConfigError("WEBHOOK_URL needs WEBHOOK_SECRET (whsec_<base64>, e.g. whsec_$(openssl rand -base64 32))");
+  }
+  const key = decodeWebhookSecret(secret);
+  if (!key) {
+    throw new ConfigError(
+      "WEBHOOK_SECRET must be whsec_ followed by base64 of 24 to 64 bytes (whsec_$(openssl rand -base64 32))",
+    );
+  }
+  const listed = readText(vars, "WEBHOOK_EVENTS");
+  const names =
+    listed === undefined
+      ? [...WEBHOOK_EVENTS]
+      : listed
+          .split(",")
+          .map((n) => n.trim())
+          .filter(Boolean);
+  const unknown = names.find((n) => !(WEBHOOK_EVENTS as readonly string[]).includes(n));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      `WEBHOOK_EVENTS must list some of ${WEBHOOK_EVENTS.join(", ")}, got ${JSON.stringify(unknown)}`,
+    );
+  }
+  const maxAttempts = readWholeNumber(vars, "WEBHOOK_MAX_ATTEMPTS", 1, 20, 10);
+  return { url, key, events: new Set(names as WebhookEvent[]), maxAttempts };
+}
+
+/** `whsec_<base64>`, as Standard Webhooks libraries take it; undefined when it is not. */
+export function decodeWebhookSecret(secret: string): Uint8Array | undefined {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!match) return undefined;
+  try {
+    const bytes = Uint8Array.from(atob(match[1] as string), (c) => c.charCodeAt(0));
+    return bytes.length >= 24 && bytes.length <= 64 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readChoice<T extends string>(vars: Settings, name: string, choices: readonly T[]): T | undefined {

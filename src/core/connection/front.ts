@@ -8,6 +8,7 @@
  */
 import type { Limits } from "../config/limits.js";
 import { describeError, type LogFields, type LogLevel, logEvent } from "../log.js";
+import { Meter } from "../metrics/meter.js";
 import { CLOSE_NOT_READING, CLOSE_POLICY_VIOLATION, isAbruptCloseCode, isGoodbye } from "../wire/close-codes.js";
 import { Admission, type Refusal } from "./admission.js";
 import { ATTACHMENT_VERSION, type Attachment, parseAttachment } from "./attachment.js";
@@ -34,6 +35,8 @@ export interface FrontOptions<C, S> {
   /** The object's name (room, namespace, key); "" when the host does not know it yet (see `open`, `restore`). */
   name: string;
   now?: () => number;
+  /** Where the front and its service count for `/metrics`; the host reports it. */
+  meter?: Meter;
 }
 
 export type FrontStats = { connections: number } & TrafficCounts & Record<string, number | string>;
@@ -46,6 +49,7 @@ export class ConnectionFront<C extends object, S> {
   readonly #records = new WeakMap<C, ConnectionRecord<S>>();
   readonly #admission: Admission<C>;
   readonly #traffic: Traffic;
+  readonly meter: Meter;
   #name: string;
   /** The time of the event being handled. */
   #moment: number | undefined;
@@ -57,6 +61,7 @@ export class ConnectionFront<C extends object, S> {
     this.#clock = options.now ?? Date.now;
     this.#name = options.name;
     this.#traffic = new Traffic(this.#clock());
+    this.meter = options.meter ?? new Meter();
     this.#transport = this.#traffic.counting(options.transport);
     this.#admission = new Admission<C>({
       limits: options.limits,
@@ -91,6 +96,7 @@ export class ConnectionFront<C extends object, S> {
     if (refused) return refused;
     const refusal = this.#admission.admit(address, (text) => this.#service.refusalFrame("room_full", text));
     if (refusal?.kind === "http") this.#log("warn", "connection_refused", undefined, { code: refusal.code });
+    if (refusal) this.meter.refusal("caps");
     return refusal;
   }
 
@@ -207,6 +213,7 @@ export class ConnectionFront<C extends object, S> {
   /** A frame over the rate is answered unread; a connection still over it after the abuse window is closed. */
   #overRate(connection: C, frame: string | ArrayBuffer, abusive: boolean): void {
     const requestId = this.#service.peekRequestId(frame);
+    this.meter.refusal("rate");
     const answer = this.#service.refusalFrame("rate_limited", rateLimitedText(this.#limits), requestId);
     if (answer !== undefined) this.#send(connection, answer, "reply");
     if (!abusive) return;
@@ -221,6 +228,7 @@ export class ConnectionFront<C extends object, S> {
     const front = this;
     return {
       limits: this.#limits,
+      meter: this.meter,
       get name() {
         return front.#name;
       },

@@ -6,6 +6,7 @@
  */
 import type { Limits } from "../config/limits.js";
 import type { LogFields, LogLevel } from "../log.js";
+import type { Meter } from "../metrics/meter.js";
 import type { Refusal } from "./admission.js";
 
 /**
@@ -61,6 +62,8 @@ export type Handed = "sent" | "busy" | "gone";
 
 export interface Outlet<C, S> {
   readonly limits: Limits;
+  /** Counts for `/metrics` (relays by outcome, errors by code), reported by the host. */
+  readonly meter: Meter;
   /** The object's name: its room, namespace or key. */
   readonly name: string;
   /** The time of the message (or close, or alarm) being handled: one clock reading serves all of it. */

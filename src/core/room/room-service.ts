@@ -16,7 +16,7 @@ import { listCharge } from "./list-charge.js";
 import { type ReservationStore, Reservations } from "./reservations.js";
 import { RESUME_TOKEN_LENGTH } from "./resume-token.js";
 import { Revision, type RevisionStore } from "./revision.js";
-import { type HandedRelay, Room, type RoomFacts } from "./room.js";
+import { type HandedRelay, type PresenceChange, Room, type RoomFacts } from "./room.js";
 import { SentLog } from "./sent-log.js";
 import { Wakeups } from "./wakeups.js";
 
@@ -59,6 +59,8 @@ export interface RoomServiceOptions {
    * rooms opened and left behind cost nothing. Called again each time the room empties.
    */
   onEmpty?: () => void;
+  /** Told of every peer that joins or leaves (for webhooks). */
+  onPresence?: (change: PresenceChange) => void;
 }
 
 /** The longest resume token kept: the room's own are 22 characters, a PeerJS client's own up to 64. */
@@ -89,6 +91,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
       revision: new Revision(options.revisionStore),
       reservations: new Reservations(options.reservationStore, limits, options.persistRegistrations === true),
       graceMs: limits.resumeGraceMs,
+      ...(options.onPresence ? { onPresence: options.onPresence } : {}),
     });
     const sent = this.#sent;
     this.#facts = {
@@ -215,6 +218,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     const changes = this.room.reservationChanges;
     const acked = this.room.registrationOf(connection)?.acked;
     const out = this.room.handle(connection, command, this.#facts);
+    if (command.type === "relay" && isKept(command, acked, out)) outlet.meter.relay("kept");
     this.#deliver(out, connection, requestId);
     if (command.type === "register" && this.room.registrationOf(connection)) {
       // Saved at every register, first or again (presence may have changed), with the numbering reserved ahead.
@@ -245,6 +249,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
         this.#answer(to, event);
         continue;
       }
+      if (event.type === "error") this.#outlet.meter.error(event.code);
       if (event.type === "disconnect") {
         this.#sent.delete(to);
         this.#outlet.disconnect(to, event.code, event.reason);
@@ -284,6 +289,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
     }
     const handed = outlet.send(to, text, own ? "reply" : "event");
     if (handed === "sent") {
+      if (!own) outlet.meter.relaysDelivered++;
       const ceilingMoved = log.record(event.from, event.data);
       if (ceilingMoved || !log.handedSaved) {
         log.handedSaved = true;
@@ -310,6 +316,8 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
    * handed to it, so that a drop that loses it in flight cannot leave the sender untold (see `HandedRelay`).
    */
   #answer(connection: C, error: RoomError): void {
+    this.#outlet.meter.error(error.code);
+    this.#outlet.meter.relay("undeliverable");
     const log = this.#sentLog(connection);
     error.seq = log.seq + 1;
     const text = this.#codec.encode(error);
@@ -322,6 +330,7 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
   }
 
   #tell(connection: C, error: RoomError): void {
+    this.#outlet.meter.error(error.code);
     const text = this.#codec.encode(error);
     if (text !== undefined) this.#outlet.send(connection, text, "reply");
   }
@@ -360,6 +369,12 @@ export class RoomService<C extends object> implements Service<C, RoomState> {
 }
 
 const NONE: readonly HandedRelay[] = [];
+
+/** A relay taken in (not one sent again) that went to no connection and was not refused: kept in a mailbox. */
+function isKept(command: Extract<RoomCommand, { type: "relay" }>, acked: number | undefined, out: Outbound<unknown>[]) {
+  if (acked === undefined || (command.seq !== undefined && command.seq <= acked)) return false;
+  return !out.some(({ event }) => event.type === "relay" || event.type === "error");
+}
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
