@@ -7,10 +7,18 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const OUTPUTS = ["app.js", "index.html", "style.css", "client.js", "examples/browser.html"].map(
-  (file) => `${root}public/${file}`,
-);
-const INPUTS = ["demo", "examples", "src/client", "src/core"].map((dir) => `${root}${dir}`);
+const OUTPUTS = [
+  "app.js",
+  "index.html",
+  "style.css",
+  "client.js",
+  "examples/browser.html",
+  "admin/app.js",
+  "admin/index.html",
+  "admin/style.css",
+  "admin/uPlot.min.css",
+].map((file) => `${root}public/${file}`);
+const INPUTS = ["demo", "examples", "admin", "src/client", "src/core"].map((dir) => `${root}${dir}`);
 
 /** The newest modification time of the files under `dir`. */
 function newest(dir) {
@@ -49,5 +57,17 @@ await build({
   logLevel: "warning",
 });
 for (const file of ["index.html", "style.css"]) copyFileSync(`${root}demo/${file}`, `${root}public/${file}`);
+// The admin page (served at /admin only where ADMIN_TOKEN is set), with uPlot bundled in.
+await build({
+  entryPoints: [`${root}admin/app.ts`],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  outfile: `${root}public/admin/app.js`,
+  logLevel: "warning",
+});
+for (const file of ["index.html", "style.css"]) copyFileSync(`${root}admin/${file}`, `${root}public/admin/${file}`);
+copyFileSync(`${root}node_modules/uplot/dist/uPlot.min.css`, `${root}public/admin/uPlot.min.css`);
 mkdirSync(`${root}public/examples`, { recursive: true });
 copyFileSync(`${root}examples/browser.html`, `${root}public/examples/browser.html`);
