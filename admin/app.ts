@@ -14,6 +14,8 @@ interface RoomView {
 }
 interface Overview {
   rooms: RoomView[];
+  roomCount: number;
+  totals: { connections: number; peers: number; rooms: number; messagesPerSecond: number };
   history: Array<{ at: number; messagesPerSecond: number; connections: number }>;
   recent: Array<{ at: number; endpoint: string; room: string; metric: string; label: string; count: number }>;
 }
@@ -76,13 +78,11 @@ async function refresh(): Promise<void> {
 }
 
 function draw(view: Overview): void {
-  const connections = view.rooms.reduce((sum, r) => sum + r.connections, 0);
-  const peers = view.rooms.reduce((sum, r) => sum + r.peers, 0);
-  const rate = view.rooms.reduce((sum, r) => sum + r.messagesPerSecond, 0);
+  const { connections, peers, rooms: live, messagesPerSecond } = view.totals;
   $("t-connections").textContent = String(connections);
   $("t-peers").textContent = String(peers);
-  $("t-rooms").textContent = String(view.rooms.filter((r) => r.connections > 0).length);
-  $("t-rate").textContent = rate.toFixed(1);
+  $("t-rooms").textContent = String(live);
+  $("t-rate").textContent = messagesPerSecond.toFixed(1);
   drawChart(view.history);
   const rooms = $("rooms").querySelector("tbody") as HTMLElement;
   rooms.replaceChildren(
@@ -97,6 +97,8 @@ function draw(view: Overview): void {
     }),
   );
   $("no-rooms").hidden = view.rooms.length > 0;
+  $("more-rooms").hidden = view.roomCount <= view.rooms.length;
+  $("more-rooms").textContent = `and ${view.roomCount - view.rooms.length} quieter rooms not shown`;
   const recent = $("recent").querySelector("tbody") as HTMLElement;
   recent.replaceChildren(
     ...view.recent.map((i) => {
@@ -129,7 +131,11 @@ function drawChart(history: Overview["history"]): void {
           { scale: "rate", label: "messages/s" },
           { scale: "count", side: 1, label: "connections", grid: { show: false } },
         ],
-        scales: { x: { time: true } },
+        scales: {
+          x: { time: true },
+          rate: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+          count: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
       },
       data,
       $("chart"),

@@ -240,3 +240,44 @@ export function costSummary(results: ServerResult[]) {
 }
 
 export type CostSummary = NonNullable<ReturnType<typeof costSummary>>;
+
+/** What `npm run bench:ops` counted per call (see bench/ops-cost.ts). */
+export interface OpsMeasured {
+  reportsPerCall: number;
+  /** Of those, the ones an alarm carried (each alarm is a request, and setting it a row written). */
+  alarmReportsPerCall: number;
+  webhooksPerCall: number;
+}
+
+/**
+ * What metrics (`METRICS = on`) and webhooks add to one call on Cloudflare, from counts measured on the same shell:
+ * - each report is a Durable Object request to the directory and one row it writes (the room's row); a room that
+ *   empties writes one more (its counts folded into the totals); each alarm that carries a report is a request,
+ *   and setting it a row written;
+ * - each webhook is one subrequest, and two rows written in the room (the event stored, then deleted once the
+ *   receiver answers 2xx); no request more while receivers answer the first time. A retry: a row updated, an
+ *   alarm (a request and a row), a subrequest.
+ */
+export function opsCostPerCall(measured: OpsMeasured): { metrics: Bill; webhooks: Bill; subrequests: number } {
+  const { reportsPerCall, alarmReportsPerCall, webhooksPerCall } = measured;
+  return {
+    metrics: {
+      workerRequests: 0,
+      doRequests: reportsPerCall + alarmReportsPerCall,
+      rowsRead: 0,
+      rowsWritten: reportsPerCall + 1 + alarmReportsPerCall,
+      gbSeconds: 0,
+    },
+    webhooks: { workerRequests: 0, doRequests: 0, rowsRead: 0, rowsWritten: 2 * webhooksPerCall, gbSeconds: 0 },
+    subrequests: webhooksPerCall,
+  };
+}
+
+/**
+ * Metrics for a room that stays busy for an hour: one report per interval, carried by its own messages (no alarm),
+ * each a request and a row. An idle room costs nothing: it does not report.
+ */
+export function metricsPerBusyRoomHour(intervalSeconds = 5): Bill {
+  const reports = 3600 / intervalSeconds;
+  return { workerRequests: 0, doRequests: reports, rowsRead: 0, rowsWritten: reports, gbSeconds: 0 };
+}

@@ -34,7 +34,7 @@ export class Directory extends DurableObject<Env> {
   }
 
   overview(endpoints: string[]): Overview {
-    return this.#directory.overview(endpoints);
+    return this.#directory.overview(endpoints, Date.now());
   }
 }
 

@@ -71,7 +71,7 @@ export abstract class SignalObject extends DurableObject<Env> {
     this.#reports = config.metrics
       ? new ReportClock(
           config.metricsIntervalMs,
-          () => this.#report(),
+          (trigger) => this.#report(trigger),
           (at) => this.#alarms.ask("metrics", at),
         )
       : undefined;
@@ -175,7 +175,7 @@ export abstract class SignalObject extends DurableObject<Env> {
     this.#reports?.changed(Date.now());
   }
 
-  #report(): void {
+  #report(trigger: "event" | "alarm"): void {
     const stats = this.#front.stats();
     const counters = this.#meter.take();
     const received = stats.messagesIn - this.#reported.received;
@@ -192,6 +192,7 @@ export abstract class SignalObject extends DurableObject<Env> {
       gauges: { connections: this.#front.connectionCount, peers },
       counters,
       at: Date.now(),
+      trigger,
     });
   }
 

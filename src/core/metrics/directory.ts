@@ -24,6 +24,8 @@ export interface MetricsReport {
   /** Counted since the source's last report, by series without the endpoint label. */
   counters: Record<string, number>;
   at: number;
+  /** What made the source report: something happening, or the wake-up a burst's last change waited for. */
+  trigger?: "event" | "alarm";
 }
 
 export interface SourceRow extends Gauges {
@@ -67,7 +69,12 @@ export interface RoomView extends Gauges {
 }
 
 export interface Overview {
+  /** The busiest `MAX_ROOMS_SHOWN` rooms. */
   rooms: RoomView[];
+  /** How many rooms report, shown or not. */
+  roomCount: number;
+  /** Across every room, shown or not. */
+  totals: { connections: number; peers: number; rooms: number; messagesPerSecond: number };
   history: Sample[];
   recent: Incident[];
   metrics: string;
@@ -76,7 +83,15 @@ export interface Overview {
 /** The chart's step and reach: one point per 5 s over the last 15 minutes. */
 export const SAMPLE_MS = 5_000;
 export const HISTORY_POINTS = 180;
+/**
+ * A room's rate is its messages over the time since its last report, that time taken as at most this long: a room
+ * reports at most every 9 s while busy, and a first report after an idle hour counts a burst, not an hour.
+ * Shown as 0 once the room has not reported for this long.
+ */
+const RATE_WINDOW_MS = 10_000;
 const RECENT_INCIDENTS = 100;
+/** Rooms the admin page lists, busiest first: its answer stays small however many rooms there are. */
+export const MAX_ROOMS_SHOWN = 200;
 
 const HELP: Record<string, [type: "gauge" | "counter", help: string]> = {
   signal_connections: ["gauge", "Open WebSocket connections."],
@@ -88,6 +103,10 @@ const HELP: Record<string, [type: "gauge" | "counter", help: string]> = {
   [COUNTERS.errors]: ["counter", "Error frames sent to clients, by code."],
   [COUNTERS.refusals]: ["counter", "Connections and frames refused, by reason: rate, caps, origin, token, address."],
   [COUNTERS.webhooks]: ["counter", "Webhook delivery attempts by outcome: delivered, failed, dropped."],
+  signal_metrics_reports_total: [
+    "counter",
+    "Reports rooms sent to the directory by trigger (each a Durable Object request and a row written on Cloudflare); since the directory started.",
+  ],
 };
 
 export class Directory {
@@ -95,6 +114,8 @@ export class Directory {
   #totals: Record<string, number>;
   readonly #history: Sample[] = [];
   readonly #recent: Incident[] = [];
+  /** Reports taken in since this instance started, by trigger: what metrics themselves cost (kept in memory). */
+  readonly #reports = new Map<string, number>();
 
   constructor(private readonly store: DirectoryStore) {
     const { sources, totals } = store.load();
@@ -105,6 +126,8 @@ export class Directory {
   report(report: MetricsReport): void {
     const { source, endpoint, name, gauges, at } = report;
     const counters = withEndpoint(report.counters, endpoint);
+    const trigger = series("signal_metrics_reports_total", { trigger: report.trigger ?? "event" });
+    this.#reports.set(trigger, (this.#reports.get(trigger) ?? 0) + 1);
     this.#note(report, at);
     if (gauges === undefined) {
       this.#totals = add(this.#totals, counters);
@@ -113,7 +136,7 @@ export class Directory {
     }
     const previous = this.#sources.get(source);
     const received = counters[series(COUNTERS.received, { endpoint })] ?? 0;
-    const seconds = previous ? (at - previous.updated) / 1000 : 0;
+    const seconds = previous ? Math.min(at - previous.updated, RATE_WINDOW_MS) / 1000 : 0;
     const row = {
       source,
       endpoint,
@@ -151,6 +174,7 @@ export class Directory {
       for (const [key, value] of Object.entries(row.counters)) put(key, value);
     }
     for (const [key, value] of Object.entries(this.#totals)) put(key, value);
+    for (const [key, value] of this.#reports) put(key, value);
     const byMetric = new Map<string, string[]>();
     for (const key of [...values.keys()].sort()) {
       const metric = key.split("{", 1)[0] ?? key;
@@ -169,19 +193,49 @@ export class Directory {
     return `${out.join("\n")}\n`;
   }
 
-  /** What the admin page shows: rooms, busiest first, the chart's points, recent refusals and errors. */
-  overview(endpoints: readonly string[]): Overview {
+  /**
+   * What the admin page shows at `now`: rooms, busiest first; the chart's points, one per step over the last
+   * minutes (steps with no report had no messages, and as many connections as the step before); recent refusals
+   * and errors, newest first.
+   */
+  overview(endpoints: readonly string[], now: number): Overview {
     const rooms = [...this.#sources.values()]
       .map(({ endpoint, name, connections, peers, rate, updated }) => ({
         endpoint,
         room: name,
         connections,
         peers,
-        messagesPerSecond: Math.round(rate * 10) / 10,
+        messagesPerSecond: now - updated > RATE_WINDOW_MS ? 0 : Math.round(rate * 10) / 10,
         updated,
       }))
       .sort((a, b) => b.connections - a.connections || b.messagesPerSecond - a.messagesPerSecond);
-    return { rooms, history: [...this.#history], recent: [...this.#recent].reverse(), metrics: this.render(endpoints) };
+    const recent = [...this.#recent].reverse();
+    const totals = { connections: 0, peers: 0, rooms: 0, messagesPerSecond: 0 };
+    for (const room of rooms) {
+      totals.connections += room.connections;
+      totals.peers += room.peers;
+      totals.rooms += room.connections > 0 ? 1 : 0;
+      totals.messagesPerSecond += room.messagesPerSecond;
+    }
+    totals.messagesPerSecond = Math.round(totals.messagesPerSecond * 10) / 10;
+    const shown = rooms.slice(0, MAX_ROOMS_SHOWN);
+    const history = this.#filled(now);
+    return { rooms: shown, roomCount: rooms.length, totals, history, recent, metrics: this.render(endpoints) };
+  }
+
+  #filled(now: number): Sample[] {
+    const last = Math.floor(now / SAMPLE_MS) * SAMPLE_MS;
+    const first = last - (HISTORY_POINTS - 1) * SAMPLE_MS;
+    const byStep = new Map(this.#history.map((s) => [s.at, s]));
+    // Before the directory's first report (it started, or was evicted), nothing is known: drawn as none.
+    let connections = this.#history.filter((s) => s.at < first).at(-1)?.connections ?? 0;
+    const points: Sample[] = [];
+    for (let at = first; at <= last; at += SAMPLE_MS) {
+      const sample = byStep.get(at);
+      if (sample) connections = sample.connections;
+      points.push({ at, messagesPerSecond: sample?.messagesPerSecond ?? 0, connections });
+    }
+    return points;
   }
 
   #sample(at: number, received: number): void {

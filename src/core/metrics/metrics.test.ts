@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
-import { Directory, type DirectoryStore, type SourceRow, withEndpoint } from "./directory.js";
+import { Directory, type DirectoryStore, MAX_ROOMS_SHOWN, type SourceRow, withEndpoint } from "./directory.js";
 import { COUNTERS, Meter, series } from "./meter.js";
 import { ReportClock } from "./report-clock.js";
 
@@ -206,14 +206,37 @@ describe("Directory", () => {
       counters: { [COUNTERS.received]: 50, [series(COUNTERS.refusals, { reason: "rate" })]: 2 },
       at: 5000,
     });
-    const view = directory.overview(ENDPOINTS);
+    const view = directory.overview(ENDPOINTS, 6000);
     expect(view.rooms).toEqual([
       { endpoint: "seed", room: "a", connections: 2, peers: 2, messagesPerSecond: 10, updated: 5000 },
     ]);
     expect(view.recent).toEqual([
       { at: 5000, endpoint: "seed", room: "a", metric: COUNTERS.refusals, label: "rate", count: 2 },
     ]);
+    expect(view.roomCount).toBe(1);
+    expect(view.totals).toEqual({ connections: 2, peers: 2, rooms: 1, messagesPerSecond: 10 });
+    expect(view.history).toHaveLength(180);
+    expect(view.history[0]).toEqual({ at: 5000 - 179 * 5000, messagesPerSecond: 0, connections: 0 });
     expect(view.history.at(-1)).toEqual({ at: 5000, messagesPerSecond: 10, connections: 2 });
+    // A minute later, nothing reported since: the steps in between had no messages and the same connections,
+    // and the room's rate is 0.
+    const later = directory.overview(ENDPOINTS, 65_000);
+    expect(later.history.at(-1)).toEqual({ at: 65_000, messagesPerSecond: 0, connections: 2 });
+    expect(later.history.filter((p) => p.messagesPerSecond > 0)).toHaveLength(1);
+    expect(later.rooms[0]?.messagesPerSecond).toBe(0);
+  });
+
+  it("lists the busiest rooms only, and counts them all", () => {
+    const directory = new Directory(memoryStore());
+    for (let i = 0; i < MAX_ROOMS_SHOWN + 50; i++) {
+      const gauges = { connections: 1 + (i % 7), peers: 1 };
+      directory.report({ source: `Peers:${i}`, endpoint: "seed", name: `r${i}`, gauges, counters: {}, at: 0 });
+    }
+    const view = directory.overview(ENDPOINTS, 0);
+    expect(view.rooms).toHaveLength(MAX_ROOMS_SHOWN);
+    expect(view.roomCount).toBe(MAX_ROOMS_SHOWN + 50);
+    expect(view.totals.rooms).toBe(MAX_ROOMS_SHOWN + 50);
+    expect(view.rooms[0]?.connections).toBe(7);
   });
 
   it("puts the endpoint first among a series' labels", () => {

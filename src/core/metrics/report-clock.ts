@@ -11,14 +11,14 @@ export class ReportClock {
 
   constructor(
     private readonly intervalMs: number,
-    private readonly report: () => void,
+    private readonly report: (trigger: "event" | "alarm") => void,
     private readonly schedule: (at: number | undefined) => void,
   ) {}
 
   /** Something changed at `now`: report, or make sure a report comes within the interval. */
   changed(now: number): void {
     if (now - this.#last >= this.intervalMs) {
-      this.#send(now);
+      this.#send(now, "event");
       return;
     }
     if (this.#due !== undefined) return;
@@ -29,7 +29,7 @@ export class ReportClock {
   /** The host's wake-up came at `now`: the report waiting for it goes, if its time has come. */
   woke(now: number): void {
     if (this.#due === undefined || now < this.#due) return;
-    this.#send(now);
+    this.#send(now, "alarm");
   }
 
   /** When a report waits for a wake-up, if one does. */
@@ -37,12 +37,12 @@ export class ReportClock {
     return this.#due;
   }
 
-  #send(now: number): void {
+  #send(now: number, trigger: "event" | "alarm"): void {
     this.#last = now;
     if (this.#due !== undefined) {
       this.#due = undefined;
       this.schedule(undefined);
     }
-    this.report();
+    this.report(trigger);
   }
 }
