@@ -26,17 +26,34 @@ export function yWebrtcConformance(hostName: string, host: Host): void {
   describe(`y-webrtc conformance on ${hostName}`, () => {
     it("publishes to every subscriber of a topic, the publisher included, adding clients", async () => {
       const ns = freshRoom("yw");
-      const [a, b, c] = await Promise.all([
-        subscribed(ns, ["doc"]),
-        subscribed(ns, ["doc"]),
-        subscribed(ns, ["another"]),
-      ]);
-      const message = { type: "publish", topic: "doc", data: { type: "announce", from: "peer-a" } };
-      a.send(message);
+      const [a, c] = await Promise.all([subscribed(ns, ["doc"]), subscribed(ns, ["another"])]);
+      const b = await subscribed(ns, ["doc"]);
+      const message = { type: "publish", topic: "doc", data: { type: "announce", from: "peer-b" } };
+      b.send(message);
       expect(await a.next()).toEqual({ ...message, clients: 2 });
       expect(await b.next()).toEqual({ ...message, clients: 2 });
+      const signal = { type: "publish", topic: "doc", data: { type: "signal", from: "peer-a", to: "peer-b" } };
+      a.send(signal);
+      expect(await a.next()).toEqual({ ...signal, clients: 2 });
+      expect(await b.next()).toEqual({ ...signal, clients: 2 });
       c.sendRaw('{"type":"ping"}');
       expect(await c.next()).toEqual({ type: "pong" });
+    });
+
+    // Regression: two y-webrtc peers joining at once each received the other's announce, both started a connection,
+    // and y-webrtc's glare handling could leave the two documents apart for good. As y-webrtc's own server reads
+    // them, a newcomer's announce reaches those already there, and theirs (sent before it came) never reach it.
+    it("sends an announce that follows its subscribe only to the subscribers before it", async () => {
+      const ns = freshRoom("yw");
+      const a = await subscribed(ns, ["doc"]);
+      const b = await subscribed(ns, ["doc"]);
+      a.send({ type: "publish", topic: "doc", data: { type: "announce", from: "peer-a" } });
+      expect(await a.next()).toMatchObject({ data: { from: "peer-a" }, clients: 1 });
+      b.send({ type: "publish", topic: "doc", data: { type: "announce", from: "peer-b" } });
+      expect(await a.next()).toMatchObject({ data: { from: "peer-b" }, clients: 2 });
+      expect(await b.next()).toMatchObject({ data: { from: "peer-b" }, clients: 2 });
+      b.sendRaw('{"type":"ping","after":"announces"}');
+      expect(await b.next()).toEqual({ type: "pong" });
     });
 
     it("keeps namespaces apart", async () => {

@@ -11,8 +11,26 @@ declare global {
     docText(): string;
     edit(text: string): void;
     webrtcPeers(): number;
+    /** Every signaling frame the page sent and received, with its time, for a run that failed. */
+    signalingFrames: Array<{ at: number; dir: "out" | "in"; data: string }>;
   }
 }
+
+// Every frame y-webrtc's signaling connection sends and receives, kept for the record (nothing else changes).
+window.signalingFrames = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols);
+    this.addEventListener("message", (event) =>
+      window.signalingFrames.push({ at: performance.now(), dir: "in", data: String(event.data) }),
+    );
+  }
+  override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    window.signalingFrames.push({ at: performance.now(), dir: "out", data: String(data) });
+    super.send(data);
+  }
+};
 
 let doc: Y.Doc;
 let provider: WebrtcProvider;
