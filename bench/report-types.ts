@@ -1,4 +1,6 @@
 /** The shape of a benchmark run's results, shared by the runner, the cost summary and the report. */
+
+import type { AcceptPathResult } from "./accept-path.js";
 import type { CostSummary } from "./cost-model.js";
 import type { HotPathResult } from "./hot-path.js";
 import type { S5Result } from "./scenario-calls.js";
@@ -14,6 +16,11 @@ export interface ServerResult {
   s5?: S5Result;
   generatorCpuShare?: number;
   error?: string;
+  /**
+   * Every round's own result, in the order run (servers take turns round by round): each figure in the report is
+   * the median of its rounds, shown with their spread. Absent in a report of one round.
+   */
+  rounds?: ServerResult[];
 }
 
 export type BenchReport = {
@@ -23,6 +30,8 @@ export type BenchReport = {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
   raisedLimitsForS3S4: Record<string, string>;
   hotPath: HotPathResult[];
+  /** The connection path in process (open, register, close), where a run measured it. */
+  acceptPath?: AcceptPathResult[];
   results: ServerResult[];
   cost: CostSummary | undefined;
 };

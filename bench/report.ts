@@ -1,6 +1,7 @@
 /** Renders a benchmark report: the terminal table, the results part of docs/benchmarks.md, and the SVG chart. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { BenchReport, ServerResult } from "./report-types.js";
+import { type Spread, spread, withinNoise } from "./stats.js";
 
 interface Metric {
   name: string;
@@ -98,22 +99,42 @@ function metrics(report: BenchReport): Metric[] {
   return list;
 }
 
+/** A figure over a server's rounds (one round when the report has none). */
+function figure(metric: Metric, r: ServerResult): Spread | undefined {
+  return spread((r.rounds ?? [r]).map((round) => metric.get(round)));
+}
+
+/** The ratio of `r` to `reference`, round by round (round i against the reference's round i). */
+function ratioSpread(metric: Metric, r: ServerResult, reference: ServerResult | undefined): Spread | undefined {
+  if (!reference) return undefined;
+  const ours = r.rounds ?? [r];
+  const theirs = reference.rounds ?? [reference];
+  return spread(
+    ours.map((round, i) => {
+      const [a, b] = [metric.get(round), theirs[i] && metric.get(theirs[i] as ServerResult)];
+      return a === undefined || b === undefined || b === 0 || Number.isNaN(a) || Number.isNaN(b) ? undefined : a / b;
+    }),
+  );
+}
+
+/** `median [min–max]`, or the value alone for one round. */
+function formatSpread(s: Spread | undefined): string {
+  if (!s) return "-";
+  if (s.rounds === 1 || s.min === s.max) return format(s.median);
+  return `${format(s.median)} [${format(s.min)}–${format(s.max)}]`;
+}
+
+/** `0.91× [0.85–0.97]`, marked `(noise)` when its rounds disagree on whether it is a win or a loss. */
+function formatRatio(s: Spread | undefined): string {
+  if (!s) return "";
+  const range = s.rounds > 1 ? ` [${s.min.toFixed(2)}–${s.max.toFixed(2)}]` : "";
+  return `${s.median.toFixed(2)}×${range}${withinNoise(s) ? " (noise)" : ""}`;
+}
+
 function format(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "-";
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString("en-US");
   return String(Math.round(value * 100) / 100);
-}
-
-function ratio(value: number | undefined, reference: number | undefined): string {
-  if (
-    value === undefined ||
-    reference === undefined ||
-    Number.isNaN(value) ||
-    Number.isNaN(reference) ||
-    reference === 0
-  )
-    return "";
-  return `${(value / reference).toFixed(2)}×`;
 }
 
 export function renderTable(report: BenchReport): string {
@@ -135,11 +156,10 @@ export function renderTable(report: BenchReport): string {
       `${metric.name}${metric.unit ? ` (${metric.unit}` : " ("}${metric.unit ? ", " : ""}${metric.better} is better)`,
     );
     for (const r of report.results) {
-      const value = metric.get(r);
-      const vsCeiling = ratio(value, ceiling && metric.get(ceiling));
-      const vsControl = ratio(value, control && metric.get(control));
+      const vsCeiling = r === ceiling ? "" : formatRatio(ratioSpread(metric, r, ceiling));
+      const vsControl = r === control ? "" : formatRatio(ratioSpread(metric, r, control));
       lines.push(
-        `  ${r.label.padEnd(width)}  ${format(value).padStart(9)}  ${vsCeiling ? `${vsCeiling} ceiling`.padStart(15) : "".padStart(15)}  ${vsControl ? `${vsControl} control` : ""}`,
+        `  ${r.label.padEnd(width)}  ${formatSpread(figure(metric, r)).padStart(24)}  ${vsCeiling ? `${vsCeiling} ceiling`.padStart(30) : "".padStart(30)}  ${vsControl ? `${vsControl} control` : ""}`,
       );
     }
   }
@@ -151,9 +171,17 @@ export function renderTable(report: BenchReport): string {
 /** What a reader must know to read the figures right: failures, and where the generator was the limit. */
 function notes(report: BenchReport): string[] {
   const lines: string[] = [];
+  const rounds = report.results.find((r) => r.rounds)?.rounds?.length ?? 1;
+  if (rounds > 1) {
+    lines.push(
+      `Each figure is the median of ${rounds} rounds, the servers taking turns round by round, with [min–max] over the rounds; each ratio is taken round by round and is marked (noise) when its rounds disagree on whether it is a win or a loss.`,
+    );
+  }
   for (const r of report.results) {
-    if (r.error) lines.push(`! ${r.label}: ${r.error}`);
-    if (r.s4?.generatorBound) {
+    for (const error of new Set((r.rounds ?? [r]).map((round) => round.error).filter(Boolean))) {
+      lines.push(`! ${r.label}: ${error}`);
+    }
+    if ((r.rounds ?? [r]).some((round) => round.s4?.generatorBound)) {
       lines.push(
         `note: S4 for ${r.label} stopped where the load generator ran out of CPU; the server's own limit is higher.`,
       );
@@ -169,6 +197,15 @@ function hotPathLines(report: BenchReport): string[] {
       (h) =>
         `  ${h.bytes} B${h.numbered ? ", numbered and acked" : ""}: ${h.oursNsPerRelay} ns vs ${h.controlNsPerRelay} ns, ${h.ratio.toFixed(2)}× control`,
     ),
+    ...(report.acceptPath
+      ? [
+          "Connection path, in process: open, register (the answer listing the room) and close, vs the control's parse, Map and stringify",
+          ...report.acceptPath.map(
+            (a) =>
+              `  into a room of ${a.peers}: ${a.oursNsPerConnection} ns vs ${a.controlNsPerConnection} ns, ${a.ratio.toFixed(2)}× control`,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -214,9 +251,9 @@ export function renderMarkdown(report: BenchReport, path: string): void {
   const control = servers.find((r) => r.id === "control-do");
   const ours = servers.find((r) => r.id === "workerd");
   const rows = metrics(report).map((m) => {
-    const cells = servers.map((r) => format(m.get(r)));
-    const vsControl = ours ? ratio(m.get(ours), control && m.get(control)) : "";
-    const vsCeiling = ours ? ratio(m.get(ours), ceiling && m.get(ceiling)) : "";
+    const cells = servers.map((r) => formatSpread(figure(m, r)));
+    const vsControl = ours ? formatRatio(ratioSpread(m, ours, control)) : "";
+    const vsCeiling = ours ? formatRatio(ratioSpread(m, ours, ceiling)) : "";
     return `| ${m.name}${m.unit ? ` (${m.unit})` : ""} | ${cells.join(" | ")} | ${vsControl} | ${vsCeiling} |`;
   });
   const section = [
@@ -249,7 +286,7 @@ export function renderMarkdown(report: BenchReport, path: string): void {
   writeFileSync(path, next);
 }
 
-/** Four small bar charts: S1 connections/s, S4 relays/s, S5 call setups/s, and S3's round trip. */
+/** Four small bar charts: S1 connections/s, S4 relays/s, S5 call setups/s, and S3's round trip; medians, whiskers min–max. */
 export function renderSvg(report: BenchReport): string {
   const panels: Array<[string, (r: ServerResult) => number | undefined]> = [
     ["S1 connections/s (higher is better)", (r) => r.s1?.connectionsPerSecond],
@@ -267,17 +304,26 @@ export function renderSvg(report: BenchReport): string {
   const parts: string[] = [];
   panels.forEach(([title, get], i) => {
     const y0 = i * (panelHeight + 10);
-    const values = report.results.map((r) => get(r) ?? 0);
-    const max = Math.max(1, ...values);
+    const spreads = report.results.map((r) => spread((r.rounds ?? [r]).map(get)));
+    const values = spreads.map((s) => s?.median ?? 0);
+    const max = Math.max(1, ...spreads.map((s) => s?.max ?? 0));
     parts.push(`<text x="0" y="${y0 + 16}" font-weight="bold">${escapeXml(title)}</text>`);
     report.results.forEach((r, j) => {
       const y = y0 + 26 + j * (barHeight + 4);
       const w = Math.max(1, ((values[j] ?? 0) / max) * chartWidth);
       const ours = r.id === "workerd" || r.id === "wrangler-dev" || r.id === "serve";
+      const s = spreads[j];
+      const x = (v: number) => (labelWidth + (v / max) * chartWidth).toFixed(1);
+      const whisker =
+        s && s.rounds > 1
+          ? `<line x1="${x(s.min)}" x2="${x(s.max)}" y1="${y + barHeight / 2}" y2="${y + barHeight / 2}" stroke="#333" stroke-width="1.5"/>`
+          : "";
+      const end = s && s.rounds > 1 ? Math.max(w, (s.max / max) * chartWidth) : w;
       parts.push(
         `<text x="${labelWidth - 6}" y="${y + 13}" text-anchor="end">${escapeXml(r.label)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${ours ? "#f38020" : "#8a9bb0"}"/>`,
-        `<text x="${labelWidth + w + 6}" y="${y + 13}">${format(values[j])}</text>`,
+        whisker,
+        `<text x="${labelWidth + end + 6}" y="${y + 13}">${escapeXml(formatSpread(s))}</text>`,
       );
     });
   });

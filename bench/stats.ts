@@ -20,6 +20,31 @@ export function summarize(samples: number[]): Summary {
   };
 }
 
+/** The median and the range of a figure over rounds. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number;
+}
+
+export function spread(values: Array<number | undefined>): Spread | undefined {
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (known.length === 0) return undefined;
+  const mid = Math.floor(known.length / 2);
+  const median =
+    known.length % 2 === 1 ? (known[mid] as number) : ((known[mid - 1] as number) + (known[mid] as number)) / 2;
+  return { median, min: known[0] as number, max: known[known.length - 1] as number, rounds: known.length };
+}
+
+/**
+ * Whether a ratio's rounds disagree on its direction: its range spans 1 (some rounds a win, some a loss), so the
+ * median is quoted as neither.
+ */
+export function withinNoise(ratio: Spread): boolean {
+  return ratio.rounds > 1 && ratio.min <= 1 && ratio.max >= 1;
+}
+
 export function round(value: number, digits = 2): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
