@@ -41,6 +41,8 @@ export type RoomEvent =
       type: "registered";
       peerId: string;
       peers: string[];
+      /** `peers` as JSON already, when the room had it (a codec may splice it in rather than encode the list). */
+      peersJson?: string;
       rev: number;
       /** Presents the id back with `register {resume_token}` after a drop, to take it over. */
       resumeToken: string;

@@ -103,6 +103,15 @@ export class Room<C> {
   readonly #onPresence: ((change: PresenceChange) => void) | undefined;
   /** Ids held after the server took their connection for dead (a `timed_out` if they never come back). */
   readonly #timedOut = new Set<string>();
+  /**
+   * The room's ids (registered, then held), as an array and as JSON, kept from one registration to the next: a
+   * newcomer's answer lists everyone else, and building and encoding that list again at each of a thousand joins
+   * was most of what a join cost. A newcomer's own id is appended; anything else that changes who is listed (a
+   * leave, a reservation made or ended) makes it be built again when next asked for.
+   */
+  #list: { ids: string[]; json: string; before: string; version: number } | undefined;
+  /** Grows whenever a registered id goes (with `Reservations.changes`, what `#list` is checked against). */
+  #removals = 0;
 
   constructor(options: RoomOptions) {
     this.#revision = options.revision;
@@ -181,6 +190,7 @@ export class Room<C> {
     this.#byConnection.delete(connection);
     if (this.#byPeerId.get(registration.peerId) !== connection) return [];
     this.#byPeerId.delete(registration.peerId);
+    this.#removals++;
     if (how === "dropped") {
       const { peerId, token, presence, acked, meta } = registration;
       const replayFrom = facts.replayFrom(connection);
@@ -422,11 +432,12 @@ export class Room<C> {
     resumed: boolean,
     { requestId, withMeta }: Command<"register">,
   ): Outbound<C> {
-    const peers = this.#peersExcept(connection);
+    const { peers, json } = this.#listFor(connection);
     const answer: RoomEvent = {
       type: "registered",
       peerId: registration.peerId,
       peers,
+      ...(json === undefined ? {} : { peersJson: json }),
       rev: this.#revision.current(),
       resumeToken: registration.token,
       // Always said, 0 for a new registration: it also tells a client that this server acknowledges relays.
@@ -486,6 +497,15 @@ export class Room<C> {
   }
 
   #add(connection: C, registration: Registration): void {
+    const list = this.#currentList(false);
+    if (list && !this.#byPeerId.has(registration.peerId)) {
+      list.before = list.json;
+      list.ids.push(registration.peerId);
+      list.json =
+        list.json === "" ? JSON.stringify(registration.peerId) : `${list.json},${JSON.stringify(registration.peerId)}`;
+    } else {
+      this.#list = undefined;
+    }
     this.#byPeerId.set(registration.peerId, connection);
     this.#byConnection.set(connection, registration);
     this.#watch(connection, registration.presence);
@@ -498,12 +518,41 @@ export class Room<C> {
     this.#watchers.delete(connection);
     if (registration && this.#byPeerId.get(registration.peerId) === connection) {
       this.#byPeerId.delete(registration.peerId);
+      this.#removals++;
     }
   }
 
   #watch(connection: C, presence: boolean): void {
     if (presence) this.#watchers.add(connection);
     else this.#watchers.delete(connection);
+  }
+
+  /**
+   * The ids listed to `connection` and their JSON (`[...]`): from `#list` when the connection's id is the one last
+   * appended to it (a newcomer's answer), else built.
+   */
+  #listFor(connection: C): { peers: string[]; json?: string } {
+    const self = this.#byConnection.get(connection)?.peerId;
+    const list = this.#currentList(true);
+    if (list && self !== undefined && list.ids[list.ids.length - 1] === self) {
+      return { peers: list.ids.slice(0, -1), json: `[${list.before}]` };
+    }
+    return { peers: this.#peersExcept(connection) };
+  }
+
+  /** `#list` if it still lists the room as it is; else, when `build`, built again. */
+  #currentList(build: boolean): { ids: string[]; json: string; before: string; version: number } | undefined {
+    const version = this.#reservations.changes + this.#removals * 2 ** 26;
+    const size = this.#byPeerId.size + this.#reservations.size;
+    const list = this.#list;
+    if (list && list.version === version && list.ids.length === size) return list;
+    this.#list = undefined;
+    if (!build) return undefined;
+    const ids = [...this.#byPeerId.keys(), ...this.#reservations.peerIds()];
+    const parts = ids.map((id) => JSON.stringify(id));
+    // `before`: all but the last, which is what the last one to come is told.
+    this.#list = { ids, json: parts.join(","), before: parts.slice(0, -1).join(","), version };
+    return this.#list;
   }
 
   #peersExcept(connection: C): string[] {

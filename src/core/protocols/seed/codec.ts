@@ -28,6 +28,12 @@ export const seedCodec: Codec = {
       const head = `{"type":"relay","from":"${event.from}","data":${event.data}`;
       return event.seq === undefined ? `${head}}` : `${head},"seq":${event.seq}}`;
     }
+    if (event.type === "registered" && event.peersJson !== undefined) {
+      // The room's list is JSON already: spliced in, so a join into a full room does not encode it again.
+      const { peers: _peers, ...rest } = toServerMessage(event) as unknown as Record<string, unknown>;
+      const { type: _type, ...fields } = rest;
+      return `{"type":"registered","peers":${event.peersJson},${JSON.stringify(fields).slice(1)}`;
+    }
     return JSON.stringify(toServerMessage(event));
   },
 };
