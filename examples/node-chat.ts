@@ -28,5 +28,10 @@ room.on("peer-join", ({ peerId: other, meta }) => {
 room.on("message", ({ from, data }) => console.log(`${from} says: ${String(data)}`));
 room.on("peer-leave", ({ peerId: other }) => console.log(`${other} left`));
 room.on("error", (error) => console.error(`error ${error.code}: ${error.message}`));
-process.on("SIGINT", () => void room.leave().then(() => process.exit(0)));
-process.on("SIGTERM", () => void room.leave().then(() => process.exit(0)));
+// Says goodbye, then exits; within 2 s whatever the network does.
+const quit = () => {
+  setTimeout(() => process.exit(0), 2000).unref();
+  void room.leave().then(() => process.exit(0));
+};
+process.on("SIGINT", quit);
+process.on("SIGTERM", quit);

@@ -42,9 +42,11 @@ describe("examples/node-chat.ts", () => {
   it("says hello between two Node peers over WebRTC", async () => {
     const room = freshRoom("node");
     const run = (name: string) => {
+      // In a process group of its own: npx passes no signal on to the node it starts, so the group is ended whole.
       const child: ChildProcess = spawn("npx", ["tsx", "examples/node-chat.ts", server.wsUrl, room, name], {
         cwd: new URL("../..", import.meta.url),
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       });
       const out = { text: "" };
       child.stdout?.on("data", (chunk: Buffer) => {
@@ -63,8 +65,8 @@ describe("examples/node-chat.ts", () => {
       await expect.poll(() => alice.out.text, { timeout: 30_000 }).toContain("bob says: hello from bob");
       expect(`${alice.out.text}${bob.out.text}`).not.toContain("error");
     } finally {
-      alice.child.kill("SIGTERM");
-      bob.child.kill("SIGTERM");
+      // Regression: killing npx alone left both examples running after the test (and after CI).
+      for (const { child } of [alice, bob]) if (child.pid) process.kill(-child.pid, "SIGTERM");
     }
   });
 });
