@@ -15,10 +15,11 @@ function workerd(folder: string, vars: Record<string, string> = {}): TestProject
 
 /**
  * The server under test logs one JSON line per event. Routine ones (drops, wakes, refusals at debug and info) and
- * the warnings that tests provoke on purpose (abuse, not reading, connection caps) would flood the output; failures
+ * the warnings that tests provoke on purpose (abuse, not reading, connection caps, wrong admin tokens, the ICE-server rate, dropped webhooks) would flood the output; failures
  * and anything unexpected still show.
  */
-const PROVOKED = /"event":"(rate_abuse_closed|outbound_budget_exceeded|connection_rate_exceeded|connection_refused)"/;
+const PROVOKED =
+  /"event":"(rate_abuse_closed|outbound_budget_exceeded|connection_rate_exceeded|connection_refused|admin_refused|ice_servers_rate_exceeded|webhook_dropped)"/;
 function quietServerLogs(log: string): false | undefined {
   if (/^\{"level":"(debug|info)"/.test(log) || PROVOKED.test(log)) return false;
   return undefined;
