@@ -9,6 +9,7 @@ import { ConnectionFront } from "../src/core/connection/front.js";
 import { seedCodec } from "../src/core/protocols/seed/codec.js";
 import { MemoryReservationStore } from "../src/core/room/reservations.js";
 import { RoomService, type RoomState } from "../src/core/room/room-service.js";
+import { sideBySide } from "./stats.js";
 
 export interface AcceptPathResult {
   peers: number;
@@ -75,21 +76,8 @@ export function acceptPath(peers: number, { rounds = 7, perRound = 400 } = {}): 
     }
     for (const id of ids) control.delete(id);
   };
-  const time = (fn: () => void) => {
-    const started = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - started) / perRound;
-  };
-  ours();
-  theirs();
-  const [a, b]: [number[], number[]] = [[], []];
-  for (let r = 0; r < rounds; r++) {
-    a.push(time(ours));
-    b.push(time(theirs));
-  }
+  const { oursNs, controlNs } = sideBySide(ours, theirs, rounds, perRound);
   if (sink === 0 || saved === 0) throw new Error("nothing was answered");
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-  const [oursNs, controlNs] = [median(a), median(b)];
   return {
     peers,
     oursNsPerConnection: Math.round(oursNs),

@@ -10,6 +10,7 @@ import { seedCodec } from "../src/core/protocols/seed/codec.js";
 import { MemoryReservationStore } from "../src/core/room/reservations.js";
 import { RoomService, type RoomState } from "../src/core/room/room-service.js";
 import { payload } from "./protocols/seed.js";
+import { sideBySide } from "./stats.js";
 
 export interface HotPathResult {
   bytes: number;
@@ -78,21 +79,8 @@ export function hotPath(bytes: number, { numbered = false, rounds = 7, perRound 
       if (controlPeers.get(msg.to)) sink += JSON.stringify({ type: "relay", from: "alice", data: msg.data }).length;
     }
   };
-  const time = (fn: () => void) => {
-    const started = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - started) / perRound;
-  };
-  ours();
-  control();
-  const [a, b]: [number[], number[]] = [[], []];
-  for (let r = 0; r < rounds; r++) {
-    a.push(time(ours));
-    b.push(time(control));
-  }
+  const { oursNs, controlNs } = sideBySide(ours, control, rounds, perRound);
   if (sink === 0) throw new Error("nothing was relayed");
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-  const [oursNs, controlNs] = [median(a), median(b)];
   return {
     bytes,
     ...(numbered ? { numbered } : {}),

@@ -15,21 +15,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { wholeNumberOption } from "../tools/cli-options.js";
 import { freePort } from "../tools/npm-server.js";
 import { startServe } from "../tools/serve-process.js";
 import { closeAll, register } from "../tools/test-socket.js";
 import { connectWs } from "../tools/ws-node.js";
 import { freePlanPerDay, opsCostPerCall } from "./cost-model.js";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const arg = args.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number, got ${arg}`);
-  return value;
-};
-const CALLS = option("calls", 40);
-const HOLD_S = option("hold", 7);
+const CALLS = wholeNumberOption("calls", 40);
+const HOLD_S = wholeNumberOption("hold", 7);
 const ADMIN = "an-ops-bench-admin-token-of-32-characters";
 
 let webhooks = 0;

@@ -13,19 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { SignalingClient, type SignalingClientOptions } from "../src/client/index.js";
+import { wholeNumberOption } from "../tools/cli-options.js";
 import { freePort } from "../tools/npm-server.js";
 import { type ServeProcess, startServe } from "../tools/serve-process.js";
 import { round, summarize } from "./stats.js";
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const arg = args.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number, got ${arg}`);
-  return value;
-};
-const CLIENTS = option("clients", 1_000);
-const ROOMS = option("rooms", 4);
+const CLIENTS = wholeNumberOption("clients", 1_000);
+const ROOMS = wholeNumberOption("rooms", 4);
 /** The goal the issue set for a restart: every client back, p99 within this, on this machine. */
 const P99_GOAL_MS = 5_000;
 const BACK_WITHIN_MS = 60_000;
@@ -97,9 +91,9 @@ async function storm(signal: Round["signal"]): Promise<Round> {
   }
 }
 
-const signals: Round["signal"][] = args.includes("--kill-only")
+const signals: Round["signal"][] = process.argv.includes("--kill-only")
   ? ["SIGKILL"]
-  : args.includes("--term-only")
+  : process.argv.includes("--term-only")
     ? ["SIGTERM"]
     : ["SIGTERM", "SIGKILL"];
 console.log(`reconnect storm: ${CLIENTS} SDK clients in ${ROOMS} rooms of npm run serve, caps at their defaults`);

@@ -54,3 +54,29 @@ export function round(value: number, digits = 2): number {
 export function poissonGapMs(ratePerSecond: number): number {
   return (-Math.log(1 - Math.random()) / ratePerSecond) * 1000;
 }
+
+/**
+ * Times `ours` and `control` in alternating rounds in this process (each once first, to warm up), and returns the
+ * median nanoseconds per operation of each, `perRound` operations a call.
+ */
+export function sideBySide(
+  ours: () => void,
+  control: () => void,
+  rounds: number,
+  perRound: number,
+): { oursNs: number; controlNs: number } {
+  const time = (fn: () => void) => {
+    const started = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - started) / perRound;
+  };
+  ours();
+  control();
+  const [a, b]: [number[], number[]] = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    a.push(time(ours));
+    b.push(time(control));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+  return { oursNs: median(a), controlNs: median(b) };
+}

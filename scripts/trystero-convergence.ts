@@ -8,13 +8,11 @@
 import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/e2e/chromium.js";
 import { serveApp } from "../test/e2e/compat/serve-app.js";
+import { textOption, wholeNumberOption } from "../tools/cli-options.js";
 import { startNpmServer } from "../tools/npm-server.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) =>
-  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const RUNS = Math.min(100, Number(arg("runs", "20")));
-const HOST = arg("host", "start") === "serve" ? "npm run serve" : "npm start";
+const RUNS = wholeNumberOption("runs", 20, 100);
+const HOST = textOption("host", "start") === "serve" ? "npm run serve" : "npm start";
 
 const server = await startNpmServer(HOST);
 const app = await serveApp("trystero-page.ts");

@@ -17,14 +17,12 @@ import { chromium, type Page } from "playwright-core";
 import WebSocket, { WebSocketServer } from "ws";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../test/e2e/chromium.js";
 import { serveApp } from "../test/e2e/compat/serve-app.js";
+import { textOption, wholeNumberOption } from "../tools/cli-options.js";
 import { freePort, startNpmServer } from "../tools/npm-server.js";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) =>
-  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-const RUNS = Math.min(200, Number(arg("runs", "30")));
-const SERVERS = arg("servers", "ours,original").split(",");
-const HOST = arg("host", "start") === "serve" ? "npm run serve" : "npm start";
+const RUNS = wholeNumberOption("runs", 30, 200);
+const SERVERS = textOption("servers", "ours,original").split(",");
+const HOST = textOption("host", "start") === "serve" ? "npm run serve" : "npm start";
 const WAIT_MS = 25_000;
 
 async function original(): Promise<{ url: string; stop(): void }> {
