@@ -37,36 +37,25 @@ if (built > Math.max(...INPUTS.map(newest))) process.exit(0);
 mkdirSync(`${root}public`, { recursive: true });
 // What an older build left: not to be deployed.
 rmSync(`${root}public/app.js.map`, { force: true });
-await build({
-  entryPoints: [`${root}demo/app.ts`],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  // No source map: public/ is what `wrangler deploy` ships, and a map would publish the sources with it.
-  outfile: `${root}public/app.js`,
-  logLevel: "warning",
-});
-await build({
-  entryPoints: [`${root}src/client/index.ts`],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  outfile: `${root}public/client.js`,
-  logLevel: "warning",
-});
+/**
+ * Bundles `entry` for browsers into public/`out`, minified. No source map: public/ is what `wrangler deploy` ships,
+ * and a map would publish the sources with it.
+ */
+const bundle = (entry, out) =>
+  build({
+    entryPoints: [`${root}${entry}`],
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    outfile: `${root}public/${out}`,
+    logLevel: "warning",
+  });
+await bundle("demo/app.ts", "app.js");
+await bundle("src/client/index.ts", "client.js");
 for (const file of ["index.html", "style.css"]) copyFileSync(`${root}demo/${file}`, `${root}public/${file}`);
 // The admin page (served at /admin only where ADMIN_TOKEN is set), with uPlot bundled in.
-await build({
-  entryPoints: [`${root}admin/app.ts`],
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  outfile: `${root}public/admin/app.js`,
-  logLevel: "warning",
-});
+await bundle("admin/app.ts", "admin/app.js");
 for (const file of ["index.html", "style.css"]) copyFileSync(`${root}admin/${file}`, `${root}public/admin/${file}`);
 copyFileSync(`${root}node_modules/uplot/dist/uPlot.min.css`, `${root}public/admin/uPlot.min.css`);
 mkdirSync(`${root}public/examples`, { recursive: true });

@@ -8,8 +8,19 @@ import type { Transport } from "../core/connection/transport.js";
 import { describeError, type LogFields, logEvent } from "../core/log.js";
 import { isAbruptCloseCode, isSendableCloseCode } from "../core/wire/close-codes.js";
 
-/** The front's view of the object's sockets. */
-export function hibernationTransport(ctx: DurableObjectState): Transport<WebSocket> {
+/** The object's one alarm, set to `at` or deleted. */
+export function alarmSetter(ctx: DurableObjectState): (at: number | undefined) => void {
+  return (at) => {
+    // Not awaited: the runtime orders storage operations and holds output until they are done.
+    void (at === undefined ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
+  };
+}
+
+/** The front's view of the object's sockets; `schedule` asks for the object's alarm (shared: see alarms.ts). */
+export function hibernationTransport(
+  ctx: DurableObjectState,
+  schedule: (at: number | undefined) => void,
+): Transport<WebSocket> {
   return {
     send: sendQuietly,
     close: closeQuietly,
@@ -17,10 +28,7 @@ export function hibernationTransport(ctx: DurableObjectState): Transport<WebSock
     // A socket the server closed stays in getWebSockets() until the client answers (if it ever does): not counted.
     connections: () => ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN),
     lastAutoResponse: (ws) => ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime(),
-    schedule: (at) => {
-      // Not awaited: the runtime orders storage operations and holds output until they are done.
-      void (at === undefined ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
-    },
+    schedule,
   };
 }
 

@@ -46,9 +46,16 @@ export function reportRefusals(context: RouteContext): void {
   refused.clear();
 }
 
-function metricsOff(context: RouteContext): Response | undefined {
-  if (context.config.adminToken === undefined) return notFound(context.pathname);
-  if (context.config.metrics) return undefined;
+/**
+ * Why `/metrics` or `/admin/overview` is not answered, or undefined when it is: no such route without
+ * `ADMIN_TOKEN`, 401 without it (counted like every wrong admin token), 404 `metrics_off` while rooms do not report.
+ */
+async function refusedMetrics(context: RouteContext): Promise<Response | undefined> {
+  const { config, pathname } = context;
+  if (config.adminToken === undefined) return notFound(pathname);
+  const denied = await deniedAdmin(context, config.adminToken, "ADMIN_TOKEN");
+  if (denied) return denied;
+  if (config.metrics) return undefined;
   const text =
     "metrics are off here: set METRICS = on (each awake room then reports at most every METRICS_INTERVAL_SECONDS, a Durable Object request and a row written each; see docs/operations.md)";
   return jsonError(404, "metrics_off", text);
@@ -56,22 +63,16 @@ function metricsOff(context: RouteContext): Response | undefined {
 
 /** `GET /metrics`: every room's gauges and counts, in the Prometheus text format. */
 export async function metrics(context: RouteContext): Promise<Response> {
-  if (context.config.adminToken === undefined) return notFound(context.pathname);
-  const denied = await deniedAdmin(context, context.config.adminToken, "ADMIN_TOKEN");
-  if (denied) return denied;
-  const off = metricsOff(context);
-  if (off) return off;
+  const refused = await refusedMetrics(context);
+  if (refused) return refused;
   const text = await directory(context).render([...context.config.endpoints]);
   return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", ...NO_STORE } });
 }
 
 /** `GET /admin/overview`: what the admin page shows, as JSON. */
 export async function overview(context: RouteContext): Promise<Response> {
-  if (context.config.adminToken === undefined) return notFound(context.pathname);
-  const denied = await deniedAdmin(context, context.config.adminToken, "ADMIN_TOKEN");
-  if (denied) return denied;
-  const off = metricsOff(context);
-  if (off) return off;
+  const refused = await refusedMetrics(context);
+  if (refused) return refused;
   const view = await directory(context).overview([...context.config.endpoints]);
   return Response.json(
     { ...view, now: Date.now(), intervalMs: context.config.metricsIntervalMs },

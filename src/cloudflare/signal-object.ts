@@ -17,7 +17,7 @@ import { Alarms } from "./alarms.js";
 import { reportToDirectory } from "./directory-object.js";
 import { type Endpoint, endpoints } from "./endpoints.js";
 import { ADDRESS_HEADER, NAME_HEADER, SUBJECT_HEADER } from "./forwarded.js";
-import { answerUpgrade, closeQuietly, hibernationTransport, upgradeFailed } from "./hibernation.js";
+import { alarmSetter, answerUpgrade, closeQuietly, hibernationTransport, upgradeFailed } from "./hibernation.js";
 import { liveObjects } from "./live-objects.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
 
@@ -45,10 +45,7 @@ export abstract class SignalObject extends DurableObject<Env> {
     const config = readConfig(env);
     this.#config = config;
     const shared = config.metrics || config.webhooks !== undefined;
-    this.#alarms = new Alarms((at) => {
-      // Not awaited: the runtime orders storage operations and holds output until they are done.
-      void (at === undefined ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at));
-    }, shared);
+    this.#alarms = new Alarms(alarmSetter(ctx), shared);
     if (shared) {
       // Others than the service may ask for the alarm: the one already set must not be lost (see alarms.ts).
       void ctx.blockConcurrencyWhile(async () => this.#alarms.inherit(await ctx.storage.getAlarm()));
@@ -75,10 +72,7 @@ export abstract class SignalObject extends DurableObject<Env> {
           (at) => this.#alarms.ask("metrics", at),
         )
       : undefined;
-    const transport = {
-      ...hibernationTransport(ctx),
-      schedule: (at: number | undefined) => this.#alarms.ask("service", at),
-    };
+    const transport = hibernationTransport(ctx, (at) => this.#alarms.ask("service", at));
     const outbox = this.#outbox;
     this.#front = new ConnectionFront<WebSocket, unknown>({
       service: (outlet) =>

@@ -1,6 +1,13 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
-import { Directory, type DirectoryStore, MAX_ROOMS_SHOWN, type SourceRow, withEndpoint } from "./directory.js";
+import {
+  Directory,
+  type DirectoryStore,
+  MAX_ROOMS_SHOWN,
+  type MetricsReport,
+  type SourceRow,
+  withEndpoint,
+} from "./directory.js";
 import { COUNTERS, Meter, series } from "./meter.js";
 import { ReportClock } from "./report-clock.js";
 
@@ -109,25 +116,23 @@ describe("ReportClock", () => {
   });
 });
 
+/** A seed room's report: `connections` open (as many peers unless said), `counters` since its last. */
+function seedRoom(
+  name: string,
+  connections: number,
+  counters: Record<string, number>,
+  at: number,
+  peers = connections,
+): MetricsReport {
+  return { source: `Peers:${name}`, endpoint: "seed", name, gauges: { connections, peers }, counters, at };
+}
+
 describe("Directory", () => {
   it("adds the endpoint label and sums rooms into Prometheus gauges and counters", () => {
     const directory = new Directory(memoryStore());
-    directory.report({
-      source: "Peers:a",
-      endpoint: "seed",
-      name: "a",
-      gauges: { connections: 2, peers: 2 },
-      counters: { [COUNTERS.received]: 10, [series(COUNTERS.errors, { code: "unknown_peer" })]: 1 },
-      at: 1000,
-    });
-    directory.report({
-      source: "Peers:b",
-      endpoint: "seed",
-      name: "b",
-      gauges: { connections: 3, peers: 1 },
-      counters: { [COUNTERS.received]: 5 },
-      at: 2000,
-    });
+    const unknown = series(COUNTERS.errors, { code: "unknown_peer" });
+    directory.report(seedRoom("a", 2, { [COUNTERS.received]: 10, [unknown]: 1 }, 1000));
+    directory.report(seedRoom("b", 3, { [COUNTERS.received]: 5 }, 2000, 1));
     directory.report({
       source: "worker:x",
       endpoint: "y-webrtc",
@@ -151,14 +156,7 @@ describe("Directory", () => {
     const store = memoryStore();
     const directory = new Directory(store);
     const report = (connections: number, received: number, at: number) =>
-      directory.report({
-        source: "Peers:a",
-        endpoint: "seed",
-        name: "a",
-        gauges: { connections, peers: connections },
-        counters: { [COUNTERS.received]: received },
-        at,
-      });
+      directory.report(seedRoom("a", connections, { [COUNTERS.received]: received }, at));
     report(2, 10, 1000);
     report(0, 3, 7000);
     expect(store.rows.size).toBe(0);
@@ -175,37 +173,15 @@ describe("Directory", () => {
   it("writes one row per report of a live room", () => {
     const store = memoryStore();
     const directory = new Directory(store);
-    for (let i = 0; i < 5; i++) {
-      directory.report({
-        source: "Peers:a",
-        endpoint: "seed",
-        name: "a",
-        gauges: { connections: 2, peers: 2 },
-        counters: { [COUNTERS.received]: 1 },
-        at: i * 5000,
-      });
-    }
+    for (let i = 0; i < 5; i++) directory.report(seedRoom("a", 2, { [COUNTERS.received]: 1 }, i * 5000));
     expect(store.writes).toBe(5);
   });
 
   it("gives the admin page rooms with their rates, a history, and recent refusals and errors", () => {
     const directory = new Directory(memoryStore());
-    directory.report({
-      source: "Peers:a",
-      endpoint: "seed",
-      name: "a",
-      gauges: { connections: 2, peers: 2 },
-      counters: {},
-      at: 0,
-    });
-    directory.report({
-      source: "Peers:a",
-      endpoint: "seed",
-      name: "a",
-      gauges: { connections: 2, peers: 2 },
-      counters: { [COUNTERS.received]: 50, [series(COUNTERS.refusals, { reason: "rate" })]: 2 },
-      at: 5000,
-    });
+    directory.report(seedRoom("a", 2, {}, 0));
+    const rate = series(COUNTERS.refusals, { reason: "rate" });
+    directory.report(seedRoom("a", 2, { [COUNTERS.received]: 50, [rate]: 2 }, 5000));
     const view = directory.overview(ENDPOINTS, 6000);
     expect(view.rooms).toEqual([
       { endpoint: "seed", room: "a", connections: 2, peers: 2, messagesPerSecond: 10, updated: 5000 },
@@ -230,7 +206,7 @@ describe("Directory", () => {
     const directory = new Directory(memoryStore());
     for (let i = 0; i < MAX_ROOMS_SHOWN + 50; i++) {
       const gauges = { connections: 1 + (i % 7), peers: 1 };
-      directory.report({ source: `Peers:${i}`, endpoint: "seed", name: `r${i}`, gauges, counters: {}, at: 0 });
+      directory.report({ ...seedRoom(`r${i}`, gauges.connections, {}, 0, gauges.peers), source: `Peers:${i}` });
     }
     const view = directory.overview(ENDPOINTS, 0);
     expect(view.rooms).toHaveLength(MAX_ROOMS_SHOWN);
