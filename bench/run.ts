@@ -20,7 +20,7 @@ import type { BenchReport, ServerResult } from "./report-types.js";
 import { s5CallSetups } from "./scenario-calls.js";
 import type { Target } from "./scenario-kit.js";
 import { type S3Result, s1ConnectRegister, s2IdleMemory, s3PingPong, s4Throughput } from "./scenarios.js";
-import { type RunningServer, SERVERS, type ServerSpec } from "./servers.js";
+import { SERVERS, type ServerSpec } from "./servers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -33,6 +33,9 @@ const listArg = (name: string) =>
     .split(",");
 const only = listArg("servers");
 const scenarios = listArg("scenarios") ?? ["S1", "S2", "S3", "S4", "S5"];
+for (const name of scenarios) {
+  if (!/^S[1-5]$/.test(name)) throw new Error(`--scenarios: ${name} is not one of S1, S2, S3, S4, S5`);
+}
 const ROUNDS = Math.max(1, Math.min(21, Number(listArg("rounds")?.[0] ?? 5)));
 const wants = (scenario: string) => scenarios.includes(scenario);
 /** Only a full run of every server and scenario is a record, written to the committed results and docs. */
@@ -64,21 +67,24 @@ const PLAN = quick
       s1: 1_000,
       s2: [500],
       settleMs: 1_000,
-      s3: { one: 400, many: 10 },
+      s3: { one: 2_000, many: 10 },
       s4: ramp(4_000, 64_000),
       s4StepMs: 600,
-      s5: [10, 40],
-      s5StepMs: 2_000,
+      // Up to past where every server here saturates (S1's connections/s halved: two a call).
+      s5: [10, 100, 400, 800],
+      s5StepMs: 1_500,
     }
   : {
       s1: 1_000,
-      s2: [1_000, 5_000],
+      // Five rounds of nine servers in about half an hour: each server's round of all five scenarios takes ~40 s.
+      s2: [2_000],
+      // Past hibernation (about 10 s idle) on a Durable Object server; a Node server's memory settles in one.
       settleMs: 12_000,
-      s3: { one: 3_000, many: 50 },
-      s4: ramp(1_000, 64_000),
-      s4StepMs: 2_000,
-      s5: [10, 25, 50, 100, 150, 200, 300, 400, 600],
-      s5StepMs: 5_000,
+      s3: { one: 3_000, many: 20 },
+      s4: ramp(2_000, 64_000),
+      s4StepMs: 800,
+      s5: [10, 50, 100, 200, 400, 800],
+      s5StepMs: 2_500,
     };
 
 // The load generator takes core 0, servers core 1, so neither steals the other's cycles.
@@ -94,17 +100,14 @@ function pinSelf(): void {
 }
 
 let port = 18_700;
-/** In a quick run, scenarios with the same limits share one server; a full run starts a fresh one for each. */
-const shared = new Map<string, RunningServer>();
 
+/** A fresh server of `spec` for one scenario's round; stopped when `body` is done. */
 async function withServer<T>(
   spec: ServerSpec,
   vars: Record<string, string>,
   body: (target: Target) => Promise<T>,
 ): Promise<T> {
-  const key = JSON.stringify(vars);
-  const server = shared.get(key) ?? (await spec.start(port++, vars, SERVER_CPU));
-  if (quick) shared.set(key, server);
+  const server = await spec.start(port++, vars, SERVER_CPU);
   try {
     const target: Target = {
       protocol: spec.protocol,
@@ -114,13 +117,50 @@ async function withServer<T>(
     };
     return await body(target);
   } finally {
-    if (!quick) await server.stop();
+    await server.stop();
   }
 }
 
-async function stopShared(): Promise<void> {
-  await Promise.all([...shared.values()].map((server) => server.stop()));
-  shared.clear();
+const SCENARIOS = ["S1", "S2", "S3", "S4", "S5"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * One round of `scenario` against fresh servers of `spec` (a server left with idle rooms by an earlier scenario
+ * evicts them about 10 s later, which showed up as 100 ms stalls in S3 and S4), its figures added to `into`.
+ * S3 and S4 drive one connection past its default rate, so this project runs them with raised limits.
+ */
+async function runScenario(spec: ServerSpec, scenario: Scenario, into: ServerResult): Promise<void> {
+  const raised = spec.hasLimits ? RAISED_LIMITS : {};
+  switch (scenario) {
+    case "S1":
+      into.s1 = await withServer(spec, {}, (target) => s1ConnectRegister(target, PLAN.s1));
+      return;
+    case "S2":
+      into.s2 = [];
+      for (const count of PLAN.s2) {
+        const settleMs = spec.hibernates ? PLAN.settleMs : Math.min(PLAN.settleMs, 1_000);
+        into.s2.push(await withServer(spec, {}, (target) => s2IdleMemory(target, count, settleMs)));
+      }
+      return;
+    case "S3":
+      into.s3 = await withServer(spec, raised, async (target) => {
+        const s3: S3Result[] = [];
+        for (const [pairs, trips] of [
+          [1, PLAN.s3.one],
+          [100, PLAN.s3.many],
+        ] as const) {
+          for (const bytes of [250, 4_096]) s3.push(await s3PingPong(target, pairs, bytes, trips));
+        }
+        return s3;
+      });
+      return;
+    case "S4":
+      into.s4 = await withServer(spec, raised, (target) => s4Throughput(target, PLAN.s4, PLAN.s4StepMs));
+      return;
+    case "S5":
+      into.s5 = await withServer(spec, {}, (target) => s5CallSetups(target, PLAN.s5, PLAN.s5StepMs));
+      return;
+  }
 }
 
 function progress(text: string): void {
@@ -128,59 +168,47 @@ function progress(text: string): void {
 }
 
 /**
- * In a full run every scenario gets a fresh server: rooms left idle by an earlier scenario hibernate about 10 s
- * later, and that eviction, landing in the middle of a later measurement, showed up as 100 ms stalls in S3 and S4.
- * A quick run shares servers to stay under two minutes; quote the full run.
- * S3 and S4 drive one connection past its default rate, so this project runs them with raised limits.
+ * Every scenario in turn, each in rounds: in a round every server runs the scenario once, on a fresh server, one
+ * after the other (A, B, then B, A, ...), so that the two runs a ratio compares are seconds apart, not minutes.
  */
-async function benchServer(spec: ServerSpec): Promise<ServerResult> {
-  const result: ServerResult = { id: spec.id, label: spec.label };
-  const genCpu = selfCpuSeconds();
-  const started = performance.now();
-  const raised = spec.hasLimits ? RAISED_LIMITS : {};
-  process.stderr.write(`${spec.label}\n`);
-  try {
-    if (wants("S1")) {
-      progress("S1 connect + register");
-      result.s1 = await withServer(spec, {}, (target) => s1ConnectRegister(target, PLAN.s1));
-    }
-    for (const count of wants("S2") ? PLAN.s2 : []) {
-      progress(`S2 idle memory, ${count} peers`);
-      const s2 = await withServer(spec, {}, (target) => s2IdleMemory(target, count, PLAN.settleMs));
-      result.s2 = [...(result.s2 ?? []), s2];
-    }
-    if (wants("S3")) {
-      result.s3 = await withServer(spec, raised, async (target) => {
-        const s3: S3Result[] = [];
-        for (const [pairs, trips] of [
-          [1, PLAN.s3.one],
-          [100, PLAN.s3.many],
-        ] as const) {
-          for (const bytes of [250, 4_096]) {
-            progress(`S3 ping-pong, ${pairs} pair(s), ${bytes} B`);
-            s3.push(await s3PingPong(target, pairs, bytes, trips));
-          }
+async function benchServers(specs: ServerSpec[]): Promise<ServerResult[]> {
+  const rounds = new Map(
+    specs.map((spec) => [
+      spec.id,
+      Array.from({ length: ROUNDS }, (): ServerResult => ({ id: spec.id, label: spec.label })),
+    ]),
+  );
+  const generator = new Map(specs.map((spec) => [spec.id, { cpuSeconds: 0, seconds: 0 }]));
+  for (const scenario of SCENARIOS.filter(wants)) {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? specs : [...specs].reverse();
+      for (const spec of order) {
+        const own = rounds.get(spec.id) as ServerResult[];
+        const result = own[round] as ServerResult;
+        const [cpu, started] = [selfCpuSeconds(), performance.now()];
+        try {
+          await runScenario(spec, scenario, result);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          result.error = [result.error, `${scenario}: ${message}`].filter(Boolean).join("; ");
+          progress(`${spec.id}: ${scenario} failed: ${message}`);
         }
-        return s3;
-      });
+        const used = generator.get(spec.id) as { cpuSeconds: number; seconds: number };
+        used.cpuSeconds += selfCpuSeconds() - cpu;
+        used.seconds += (performance.now() - started) / 1000;
+        progress(
+          `${scenario} round ${round + 1}/${ROUNDS} ${spec.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+      }
     }
-    if (wants("S4")) {
-      progress("S4 throughput");
-      result.s4 = await withServer(spec, raised, (target) => s4Throughput(target, PLAN.s4, PLAN.s4StepMs));
-    }
-    if (wants("S5")) {
-      progress("S5 call setups");
-      result.s5 = await withServer(spec, {}, (target) => s5CallSetups(target, PLAN.s5, PLAN.s5StepMs));
-    }
-  } catch (error) {
-    result.error = error instanceof Error ? error.message : String(error);
-    progress(`failed: ${result.error}`);
-  } finally {
-    await stopShared();
   }
-  result.generatorCpuShare =
-    Math.round(((selfCpuSeconds() - genCpu) / ((performance.now() - started) / 1000)) * 100) / 100;
-  return result;
+  // Each server's figures are read from its rounds; the first round stands for the server where one is needed.
+  return specs.map((spec) => {
+    const own = rounds.get(spec.id) as ServerResult[];
+    const used = generator.get(spec.id) as { cpuSeconds: number; seconds: number };
+    const generatorCpuShare = Math.round((used.cpuSeconds / Math.max(used.seconds, 1e-9)) * 100) / 100;
+    return { ...(own[0] as ServerResult), generatorCpuShare, rounds: own };
+  });
 }
 
 /** Writes the table, docs/benchmarks.md's results and the chart for `report`. */
@@ -206,17 +234,7 @@ async function main(): Promise<void> {
   process.stderr.write("hot path: the room's work per relay against the control's, in process\n");
   const hot = [hotPath(250), hotPath(4_096), hotPath(250, { numbered: true }), hotPath(4_096, { numbered: true })];
   const accept = [acceptPath(0), acceptPath(500)];
-  const rounds = new Map<string, ServerResult[]>(specs.map((s) => [s.id, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    process.stderr.write(`round ${round + 1} of ${ROUNDS}\n`);
-    const order = round % 2 === 0 ? specs : [...specs].reverse();
-    for (const spec of order) rounds.get(spec.id)?.push(await benchServer(spec));
-  }
-  // Each server's figures are read from its rounds; the first round stands for the server where one is needed.
-  const results: ServerResult[] = specs.map((spec) => {
-    const own = rounds.get(spec.id) ?? [];
-    return { ...(own[0] as ServerResult), rounds: own };
-  });
+  const results = await benchServers(specs);
   const report = {
     mode: quick ? "quick" : "full",
     date: startedAt.toISOString(),

@@ -78,7 +78,8 @@ export async function s3PingPong(target: Target, pairs: number, bytes: number, r
   const cpu = treeCpuSeconds(target.pid);
   const rtts: number[] = [];
   let errors = 0;
-  const warmup = 5;
+  // The first round trips warm up the JIT and the sockets' buffers; they are not counted.
+  const warmup = pairs === 1 ? 100 : 5;
   await Promise.all(
     Array.from({ length: pairs }, (_, i) => {
       const [a, b] = [peers[2 * i] as BenchPeer, peers[2 * i + 1] as BenchPeer];
@@ -128,7 +129,13 @@ export interface S4Result {
   usage: Usage;
 }
 
-const sustains = (step: S4Step) => step.errors === 0 && step.delivered === step.sent && step.latency.p99 <= 50;
+/**
+ * A step is sustained when every relay arrived, none was refused, and no queue built up: the median one-way latency
+ * stays within 5 ms (a server short of its rate by even 2% queues enough in a step to pass that) and p99 within
+ * 100 ms. A pause of the shared machine lifts p99 for a step but not the median; it no longer fails a server there.
+ */
+const sustains = (step: S4Step) =>
+  step.errors === 0 && step.delivered === step.sent && step.latency.p50 <= 5 && step.latency.p99 <= 100;
 
 /** One open-loop step: every tick sends what the schedule owes, whatever the server's pace; then it drains. */
 async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: number): Promise<S4Step> {
@@ -170,6 +177,8 @@ async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: n
 export async function s4Throughput(target: Target, rates: number[], stepMs: number): Promise<S4Result> {
   const pairs = 20;
   const { peers } = await openPeers(target, "s4", ids("s4", pairs * 2), 40);
+  // A fresh server's first busy second (JIT, the room's first relays) is not one of the steps.
+  await s4Step(peers, pairs, Math.min(rates[0] ?? 2_000, 2_000), stepMs);
   const cpu = treeCpuSeconds(target.pid);
   const steps: S4Step[] = [];
   let maxSustainedRate = 0;

@@ -18,6 +18,8 @@ export interface ServerSpec {
   protocol: Protocol;
   /** Whether it honours wrangler [vars] limits (only this project has limits). */
   hasLimits: boolean;
+  /** A Durable Object server: it hibernates a room about 10 s after its last message (S2 waits for that). */
+  hibernates: boolean;
   start(port: number, vars: Record<string, string>, cpu: string): Promise<RunningServer>;
 }
 
@@ -36,6 +38,7 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, npm start (wrangler dev)",
     protocol: "seed",
     hasLimits: true,
+    hibernates: true,
     start: (port, vars, cpu) => {
       const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
       const state = mkdtempSync(join(tmpdir(), "bench-wrangler-"));
@@ -54,6 +57,7 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, workerd direct (Miniflare)",
     protocol: "seed",
     hasLimits: true,
+    hibernates: true,
     start: (port, vars, cpu) => miniflare(cpu, port, "src/cloudflare/worker.ts", "Peers", vars),
   },
   {
@@ -61,6 +65,7 @@ export const SERVERS: ServerSpec[] = [
     label: "this project, npm run serve (self-hosted workerd)",
     protocol: "seed",
     hasLimits: true,
+    hibernates: true,
     start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/rooms/bench"),
   },
   {
@@ -68,6 +73,7 @@ export const SERVERS: ServerSpec[] = [
     label: "this project's y-webrtc endpoint (npm run serve)",
     protocol: "y-webrtc",
     hasLimits: true,
+    hibernates: true,
     start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/y-webrtc/bench"),
   },
   {
@@ -75,6 +81,7 @@ export const SERVERS: ServerSpec[] = [
     label: "this project's PeerJS endpoint (npm run serve)",
     protocol: "peerjs",
     hasLimits: true,
+    hibernates: true,
     start: (port, vars, cpu) => selfHosted(cpu, port, vars, "/peerjs/peerjs"),
   },
   {
@@ -82,6 +89,7 @@ export const SERVERS: ServerSpec[] = [
     label: "control: minimal DO relay (workerd direct)",
     protocol: "seed",
     hasLimits: false,
+    hibernates: true,
     start: (port, _vars, cpu) => miniflare(cpu, port, "bench/control/worker.ts", "ControlPeers", {}),
   },
   {
@@ -89,6 +97,7 @@ export const SERVERS: ServerSpec[] = [
     label: "PeerJS server (npm peer)",
     protocol: "peerjs",
     hasLimits: false,
+    hibernates: false,
     start: (port, _vars, cpu) =>
       launch(
         cpu,
@@ -111,6 +120,7 @@ export const SERVERS: ServerSpec[] = [
     label: "y-webrtc signaling (bin/server.js)",
     protocol: "y-webrtc",
     hasLimits: false,
+    hibernates: false,
     start: (port, _vars, cpu) =>
       launch(
         cpu,
@@ -126,6 +136,7 @@ export const SERVERS: ServerSpec[] = [
     label: "ceiling: minimal Node ws relay",
     protocol: "seed",
     hasLimits: false,
+    hibernates: false,
     start: (port, _vars, cpu) =>
       launch(
         cpu,
