@@ -68,15 +68,18 @@ export async function connect(
       return jsonError(403, "forbidden", ungranted);
     }
   }
-  const headers = new Headers(request.headers);
-  headers.delete(SUBJECT_HEADER);
-  headers.set(ADDRESS_HEADER, address);
-  headers.set(NAME_HEADER, name);
-  if (verdict?.ok && verdict.claims.sub !== undefined) headers.set(SUBJECT_HEADER, verdict.claims.sub);
-  const forwardUrl = new URL(url);
-  if (!options.keepQueryToken) forwardUrl.searchParams.delete("token");
+  // The object reads these and nothing else of the request: built fresh rather than copied from the client's (a
+  // copy, then a delete and three sets, were a fifth of the Worker's time per connection), so no header a client
+  // sends can reach it, the subject header included.
+  const headers: Record<string, string> = { upgrade: "websocket", [ADDRESS_HEADER]: address, [NAME_HEADER]: name };
+  if (verdict?.ok && verdict.claims.sub !== undefined) headers[SUBJECT_HEADER] = verdict.claims.sub;
+  let forwardUrl = url;
+  if (!options.keepQueryToken && url.searchParams.has("token")) {
+    forwardUrl = new URL(url);
+    forwardUrl.searchParams.delete("token");
+  }
   const stub = placedStub(env[endpoints[endpoint].binding], name, config, location);
-  const response = await stub.fetch(new Request(forwardUrl, { method: "GET", headers }));
+  const response = await stub.fetch(forwardUrl, { headers });
   if (response.status !== 101 || !offeredProtocols(request).includes(SUBPROTOCOL)) return response;
   // A client that offers subprotocols fails unless one is named; never the bearer one (it is the token).
   return new Response(null, {
