@@ -76,7 +76,7 @@ const PLAN = quick
     }
   : {
       s1: 1_000,
-      // Five rounds of nine servers in about half an hour: each server's round of all five scenarios takes ~40 s.
+      // Five rounds of nine servers took 43 minutes: a server's round of all five scenarios about a minute.
       s2: [2_000],
       // Past hibernation (about 10 s idle) on a Durable Object server; a Node server's memory settles in one.
       settleMs: 12_000,
