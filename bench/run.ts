@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { wholeNumberOption } from "../tools/cli-options.js";
 import { acceptPath } from "./accept-path.js";
 import { costSummary } from "./cost-model.js";
 import { hotPath } from "./hot-path.js";
@@ -34,9 +35,11 @@ const listArg = (name: string) =>
 const only = listArg("servers");
 const scenarios = listArg("scenarios") ?? ["S1", "S2", "S3", "S4", "S5"];
 for (const name of scenarios) {
-  if (!/^S[1-5]$/.test(name)) throw new Error(`--scenarios: ${name} is not one of S1, S2, S3, S4, S5`);
+  if (/^S[1-5]$/.test(name)) continue;
+  console.error(`--scenarios: ${name} is not one of S1, S2, S3, S4, S5`);
+  process.exit(2);
 }
-const ROUNDS = Math.max(1, Math.min(21, Number(listArg("rounds")?.[0] ?? 5)));
+const ROUNDS = wholeNumberOption("rounds", 5, 21);
 const wants = (scenario: string) => scenarios.includes(scenario);
 /** Only a full run of every server and scenario is a record, written to the committed results and docs. */
 const isRecord = !quick && only === undefined && listArg("scenarios") === undefined;
