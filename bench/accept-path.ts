@@ -5,10 +5,7 @@
  * what the control does (parse, a Map, stringify an answer without a list). Alternating rounds, medians.
  */
 import { DEFAULT_LIMITS } from "../src/core/config/limits.js";
-import { ConnectionFront } from "../src/core/connection/front.js";
-import { seedCodec } from "../src/core/protocols/seed/codec.js";
-import { MemoryReservationStore } from "../src/core/room/reservations.js";
-import { RoomService, type RoomState } from "../src/core/room/room-service.js";
+import { inProcessRoom } from "./in-process-room.js";
 import { sideBySide } from "./stats.js";
 
 export interface AcceptPathResult {
@@ -19,31 +16,15 @@ export interface AcceptPathResult {
 }
 
 export function acceptPath(peers: number, { rounds = 7, perRound = 400 } = {}): AcceptPathResult {
-  let sink = 0;
+  const sent = { chars: 0 };
   let saved = 0;
-  const front = new ConnectionFront<{ id: number }, RoomState>({
-    service: (outlet) =>
-      new RoomService(outlet, {
-        codec: seedCodec,
-        revisionStore: { load: () => 0, save: () => {} },
-        reservationStore: new MemoryReservationStore(),
-      }),
-    limits: { ...DEFAULT_LIMITS, maxPeersPerRoom: peers + perRound + 10 },
-    name: "bench",
-    transport: {
-      send: (_to, text) => {
-        sink += text.length;
-        return true;
-      },
-      close: () => {},
-      save: (_c, attachment) => {
-        saved += JSON.stringify(attachment).length;
-      },
-      connections: () => [],
-      lastAutoResponse: () => undefined,
-      schedule: () => {},
+  const front = inProcessRoom<{ id: number }>(
+    { ...DEFAULT_LIMITS, maxPeersPerRoom: peers + perRound + 10 },
+    sent,
+    (attachment) => {
+      saved += JSON.stringify(attachment).length;
     },
-  });
+  );
   let next = 0;
   for (let i = 0; i < peers; i++) {
     const c = { id: next++ };
@@ -70,14 +51,14 @@ export function acceptPath(peers: number, { rounds = 7, perRound = 400 } = {}): 
     for (let i = 0; i < perRound; i++) {
       const msg = JSON.parse(`{"type":"register","peer_id":"visitor-${next++}"}`);
       control.set(msg.peer_id, i);
-      sink += JSON.stringify(msg.peer_id).length;
-      sink += JSON.stringify({ type: "registered", peer_id: msg.peer_id }).length;
+      sent.chars += JSON.stringify(msg.peer_id).length;
+      sent.chars += JSON.stringify({ type: "registered", peer_id: msg.peer_id }).length;
       ids.push(msg.peer_id);
     }
     for (const id of ids) control.delete(id);
   };
   const { oursNs, controlNs } = sideBySide(ours, theirs, rounds, perRound);
-  if (sink === 0 || saved === 0) throw new Error("nothing was answered");
+  if (sent.chars === 0 || saved === 0) throw new Error("nothing was answered");
   return {
     peers,
     oursNsPerConnection: Math.round(oursNs),

@@ -5,10 +5,7 @@
  */
 
 import { DEFAULT_LIMITS } from "../src/core/config/limits.js";
-import { ConnectionFront } from "../src/core/connection/front.js";
-import { seedCodec } from "../src/core/protocols/seed/codec.js";
-import { MemoryReservationStore } from "../src/core/room/reservations.js";
-import { RoomService, type RoomState } from "../src/core/room/room-service.js";
+import { inProcessRoom } from "./in-process-room.js";
 import { payload } from "./protocols/seed.js";
 import { sideBySide } from "./stats.js";
 
@@ -32,16 +29,10 @@ export function hotPath(bytes: number, { numbered = false, rounds = 7, perRound 
         return `{"type":"relay","to":"bob","seq":${seq},"request_id":"relay-${seq}","data":${data}}`;
       }
     : () => plain;
-  let sink = 0;
-  const front = new ConnectionFront<{ name: string }, RoomState>({
-    service: (outlet) =>
-      new RoomService(outlet, {
-        codec: seedCodec,
-        revisionStore: { load: () => 0, save: () => {} },
-        reservationStore: new MemoryReservationStore(),
-      }),
-    // Raised like the rate: this loop relays far faster than any client reads.
-    limits: {
+  const sent = { chars: 0 };
+  // Raised like the rate: this loop relays far faster than any client reads.
+  const front = inProcessRoom<{ name: string }>(
+    {
       ...DEFAULT_LIMITS,
       ratePerSecond: 1e9,
       rateBurst: 1e9,
@@ -50,19 +41,8 @@ export function hotPath(bytes: number, { numbered = false, rounds = 7, perRound 
       outboundBytesPerSecond: 1e12,
       outboundBurstBytes: 1e12,
     },
-    name: "bench",
-    transport: {
-      send: (_to, text) => {
-        sink += text.length;
-        return true;
-      },
-      close: () => {},
-      save: () => {},
-      connections: () => [],
-      lastAutoResponse: () => undefined,
-      schedule: () => {},
-    },
-  });
+    sent,
+  );
   const [alice, bob] = [{ name: "alice" }, { name: "bob" }];
   front.open(alice);
   front.open(bob);
@@ -76,11 +56,12 @@ export function hotPath(bytes: number, { numbered = false, rounds = 7, perRound 
   const control = () => {
     for (let i = 0; i < perRound; i++) {
       const msg = JSON.parse(nextFrame());
-      if (controlPeers.get(msg.to)) sink += JSON.stringify({ type: "relay", from: "alice", data: msg.data }).length;
+      if (controlPeers.get(msg.to))
+        sent.chars += JSON.stringify({ type: "relay", from: "alice", data: msg.data }).length;
     }
   };
   const { oursNs, controlNs } = sideBySide(ours, control, rounds, perRound);
-  if (sink === 0) throw new Error("nothing was relayed");
+  if (sent.chars === 0) throw new Error("nothing was relayed");
   return {
     bytes,
     ...(numbered ? { numbered } : {}),
