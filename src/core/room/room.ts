@@ -265,7 +265,12 @@ export class Room<C> {
         // past the client's `last_seq` may never have arrived: it goes to the new connection.
         const unacked = facts.handed(holder);
         const held = this.#byConnection.get(holder);
-        const carried = { acked: held?.acked ?? 0, replayFrom: facts.replayFrom(holder), meta: held?.meta };
+        const carried = {
+          token: holderToken,
+          acked: held?.acked ?? 0,
+          replayFrom: facts.replayFrom(holder),
+          meta: held?.meta,
+        };
         this.#forget(holder);
         this.#onPresence?.({ type: "left", peerId, reason: "replaced" });
         this.#onPresence?.({ type: "joined", peerId, resumed: true });
@@ -400,18 +405,24 @@ export class Room<C> {
   }
 
   /**
-   * Registers `connection` as the command's peer id with a fresh resume token (or the client's own), and answers it.
-   * `resumed`: what the id had when it was taken back: the client's relays taken in so far, and from which of the
-   * relays handed to its last connection a replay is whole.
+   * Registers `connection` as the command's peer id, and answers it. `resumed`: what the id had when it was taken
+   * back: its resume token, the client's relays taken in so far, and from which of the relays handed to its last
+   * connection a replay is whole. A resume keeps its token (a new one per resume would lock out a client whose
+   * answer was lost in a drop: it still holds the old one); a new registration gets a fresh one, or the client's own.
    */
   #admit(
     connection: C,
     command: Command<"register">,
-    resumed?: { acked: number; replayFrom: number; meta?: unknown },
+    resumed?: { token: string; acked: number; replayFrom: number; meta?: unknown },
   ): Outbound<C>[] {
     const { peerId, presence } = command;
     const acked = resumed?.acked ?? 0;
-    const registration: Registration = { peerId, presence, token: command.ownToken ?? newResumeToken(), acked };
+    const registration: Registration = {
+      peerId,
+      presence,
+      token: command.ownToken ?? resumed?.token ?? newResumeToken(),
+      acked,
+    };
     // A resume that does not say its meta again keeps the one it had.
     const meta = command.meta ?? resumed?.meta;
     if (meta !== undefined) registration.meta = meta;
