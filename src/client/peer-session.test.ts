@@ -289,6 +289,22 @@ describe("PeerSession candidate batches", () => {
     expect(errors.map((e) => e.message)).toEqual(["Invalid candidate"]);
   });
 
+  // Regression: a candidate gathered before an ICE restart arrived after it, werift refused it ("No media section
+  // matched the ICE usernameFragment") and the session reported an error for a call that then connected.
+  it("drops a refused candidate of another ICE generation quietly, and reports one of the current generation", async () => {
+    const { session: s, pc } = await session();
+    pc.remoteDescription = { type: "offer", sdp: "v=0\r\na=ice-ufrag:new\r\n" };
+    pc.addIceCandidate = async () => {
+      throw new Error("No media section matched the ICE usernameFragment");
+    };
+    const errors: Error[] = [];
+    s.on("error", (error) => errors.push(error));
+    await s.handleSignal({ rtc: "candidate", candidate: { ...candidate("c1"), usernameFragment: "old" } });
+    expect(errors).toEqual([]);
+    await s.handleSignal({ rtc: "candidate", candidate: { ...candidate("c2"), usernameFragment: "new" } });
+    expect(errors.map((e) => e.message)).toEqual(["No media section matched the ICE usernameFragment"]);
+  });
+
   // Regression: the remote side's offer met unknown_peer (this side had not joined yet) and the candidates after it
   // did not: Chromium refused them ("The remote description was null"), an error event in the README's example.
   it("holds candidates that come before any description, and tries them quietly once one is set", async () => {

@@ -334,8 +334,9 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       try {
         await pc.addIceCandidate(candidate);
       } catch (error) {
-        // Candidates for an offer we ignored are expected to fail.
-        if (!this.#ignoreOffer) failure ??= error;
+        // Candidates for an offer we ignored are expected to fail, and so are those of another ICE generation than
+        // the remote description's (one sent before an ICE restart, arriving after it).
+        if (!this.#ignoreOffer && !otherGeneration(candidate, pc.remoteDescription)) failure ??= error;
       }
     }
     if (failure !== undefined) throw failure;
@@ -477,4 +478,11 @@ function candidateInit(candidate: RTCIceCandidate): RTCIceCandidateInit {
   if (typeof candidate.toJSON === "function") return candidate.toJSON();
   const { candidate: line, sdpMid, sdpMLineIndex, usernameFragment } = candidate as RTCIceCandidateInit;
   return { candidate: line, sdpMid, sdpMLineIndex, usernameFragment };
+}
+
+/** Whether the candidate names a username fragment the remote description does not have: another ICE generation's. */
+function otherGeneration(candidate: RTCIceCandidateInit, remote: RTCSessionDescription | null): boolean {
+  const ufrag = candidate.usernameFragment;
+  if (!ufrag || !remote?.sdp) return false;
+  return !remote.sdp.split(/\r?\n/).includes(`a=ice-ufrag:${ufrag}`);
 }
