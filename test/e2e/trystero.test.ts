@@ -32,4 +32,16 @@ describe.skipIf(!haveChromium).each(HOSTS)("Trystero (torrent) in Chromium, on %
     expect(await a.evaluate(() => window.peers.length)).toBe(1);
     await Promise.all([a.context().close(), b.context().close()]);
   }, 90_000);
+
+  // Regression: Trystero announces at 0.2, 0.5 and 1.3 s, then at the tracker's interval (120 s); the peer with the
+  // lower id ignores offers while its own are out, so when it came first, its offers went to nobody and the two met
+  // only at its next announce, two minutes on. Its offers now wait in the swarm for the next peer.
+  it("meets a peer that joins seconds later, whichever has the lower id", async () => {
+    const roomId = `late-${Date.now().toString(36)}`;
+    const a = await page(roomId);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const b = await page(roomId);
+    await Promise.all([a, b].map((p) => p.waitForFunction(() => window.peers.length === 1, null, { timeout: 20_000 })));
+    await Promise.all([a.context().close(), b.context().close()]);
+  }, 60_000);
 });

@@ -22,10 +22,13 @@ export interface BroadcastProtocol<C, Command, Event extends object, S> {
   /** The frame for `event`, or undefined when the protocol says nothing. */
   encode(event: Event): string | undefined;
   error(code: BroadcastErrorCode, message: string): Event;
-  handle(connection: C, command: Command): Array<{ to: C; event: Event }>;
+  /** `passed`: an event to the sender that is another peer's message, not an answer to its own (see `#deliver`). */
+  handle(connection: C, command: Command): Array<{ to: C; event: Event; passed?: boolean }>;
   leave(connection: C): void;
   /** What to keep with the connection after `command`, or undefined when it changed nothing kept. */
   stateAfter(connection: C, command: Command): S | undefined;
+  /** Other connections whose kept state the last command changed, with that state (a tracker's waiting offers). */
+  touched?(): Array<{ connection: C; state: S }>;
   restore(connection: C, state: S): void;
   /** The connection has joined (it counts as registered for the register timeout). */
   joins(command: Command): boolean;
@@ -64,6 +67,7 @@ export class BroadcastService<C extends object, Command, Event extends object, S
     if (protocol.joins(command)) this.#outlet.registered(connection);
     const state = protocol.stateAfter(connection, command);
     if (state !== undefined) this.#outlet.save(connection, state);
+    for (const other of protocol.touched?.() ?? []) this.#outlet.save(other.connection, other.state);
     // A message to many costs its sender more of its rate: its fan-out is the server's work.
     this.#outlet.charge(connection, protocol.charge(command, delivered));
   }
@@ -97,9 +101,11 @@ export class BroadcastService<C extends object, Command, Event extends object, S
   /**
    * Hands each event out, encoded once however many receive it. What goes to others on the sender's behalf is first
    * charged to its byte rate (the whole fan-out, refused whole if it cannot pay); a receiver that cannot take more
-   * is skipped, and the sender told once. Returns how many received something.
+   * is skipped, and the sender told once. Another peer's message passed to the sender (`passed`) is sent like one
+   * to others, within its receive budget, so that others cannot overdraw it (a reply may, and closes its asker).
+   * Returns how many received something.
    */
-  #deliver(sender: C, out: Array<{ to: C; event: Event }>): number {
+  #deliver(sender: C, out: Array<{ to: C; event: Event; passed?: boolean }>): number {
     let delivered = 0;
     let busy = 0;
     for (let i = 0; i < out.length; ) {
@@ -117,12 +123,12 @@ export class BroadcastService<C extends object, Command, Event extends object, S
         this.#reply(sender, this.#protocol.error("rate_limited", refusal));
       } else if (text !== undefined) {
         for (let j = i; j < end; j++) {
-          const to = (out[j] as { to: C }).to;
-          const handed = this.#outlet.send(to, text, to === sender ? "reply" : "event");
+          const { to, passed } = out[j] as { to: C; passed?: boolean };
+          const handed = this.#outlet.send(to, text, to === sender && !passed ? "reply" : "event");
           if (handed === "sent") {
             delivered++;
-            if (to !== sender) this.#outlet.meter.relaysDelivered++;
-          } else if (handed === "busy") busy++;
+            if (to !== sender || passed) this.#outlet.meter.relaysDelivered++;
+          } else if (handed === "busy" && to !== sender) busy++;
         }
       }
       i = end;

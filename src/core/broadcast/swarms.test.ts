@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { memoryFront } from "../../../test/helpers/memory-host.js";
 import { DEFAULT_LIMITS } from "../config/limits.js";
-import { decodeWebtorrent, encodeWebtorrent } from "../protocols/webtorrent/codec.js";
-import { MAX_SWARMS_PER_CONNECTION, SwarmRoom } from "./swarms.js";
+import { decodeWebtorrent, encodeWebtorrent, webtorrentProtocol } from "../protocols/webtorrent/codec.js";
+import { BroadcastService } from "./broadcast-service.js";
+import {
+  MAX_SWARMS_PER_CONNECTION,
+  MAX_WAITING_BYTES,
+  OFFER_WAIT_MS,
+  type SwarmMemberships,
+  SwarmRoom,
+} from "./swarms.js";
 
 /** A 20-character binary string, as trackers' clients send: every code unit below 256, control characters too. */
 const binary = (seed: number) =>
@@ -118,5 +126,112 @@ describe("SwarmRoom", () => {
     ]);
     room.leave("a");
     expect(room.handle("mallory", announce(A))[0]?.event).toMatchObject({ type: "announced" });
+  });
+
+  // Regression: offers that found no peer were dropped, as the original does. Trystero's peer with the lower id ignores
+  // offers while its own are out, so when it came first, a peer that joined seconds after it met it only at its next
+  // announce, two minutes on.
+  describe("offers that found no peer", () => {
+    const offersTo = (out: ReturnType<SwarmRoom<string>["handle"]>, to: string) =>
+      out.filter((o) => o.to === to && o.event.type === "offer").map((o) => o.event);
+
+    it("wait for the next peer to join: one from each peer that left some, each handed once", () => {
+      const room = new SwarmRoom<string>();
+      room.handle("a", announce(A, 3));
+      room.handle("c", { ...announce(C, 1), infoHash: binary(50) }); // another swarm: nothing of it is handed here
+      expect(offersTo(room.handle("b", announce(B)), "b")).toEqual([
+        { type: "offer", infoHash: HASH, peerId: A, offer: { sdp: `${A}-0` }, offerId: "o0" },
+      ]);
+      // Not again to a peer already in the swarm, nor to the peer that left them.
+      expect(offersTo(room.handle("b", announce(B)), "b")).toEqual([]);
+      expect(offersTo(room.handle("a", announce(A)), "a")).toEqual([]);
+      // a's re-announce without offers took its waiting ones back: the next peer to join gets none.
+      expect(offersTo(room.handle("c", announce(C)), "c")).toEqual([]);
+    });
+
+    it("are handed in turn to later peers, and tell whose kept state changed", () => {
+      const room = new SwarmRoom<string>();
+      room.handle("a", announce(A, 2));
+      expect(room.membershipsOf("a")).toEqual([
+        [
+          HASH,
+          A,
+          false,
+          {
+            until: expect.any(Number),
+            offers: [expect.objectContaining({ offer_id: "o0" }), expect.objectContaining({ offer_id: "o1" })],
+          },
+        ],
+      ]);
+      expect(offersTo(room.handle("b", announce(B)), "b").map((e) => e.type === "offer" && e.offerId)).toEqual(["o0"]);
+      expect(room.touched()).toEqual(["a"]);
+      expect(room.touched()).toEqual([]);
+      expect(offersTo(room.handle("c", announce(C)), "c").map((e) => e.type === "offer" && e.offerId)).toEqual(["o1"]);
+      expect(room.membershipsOf("a")).toEqual([[HASH, A, false]]);
+    });
+
+    it("wait no longer than OFFER_WAIT_MS", () => {
+      let now = 1_000;
+      const room = new SwarmRoom<string>(Math.random, () => now);
+      room.handle("a", announce(A, 1));
+      now += OFFER_WAIT_MS;
+      expect(offersTo(room.handle("b", announce(B)), "b")).toEqual([]);
+    });
+
+    it("take at most MAX_WAITING_BYTES of one connection, over all its swarms", () => {
+      const room = new SwarmRoom<string>();
+      const big = (i: number) => ({ offer: { sdp: "x".repeat(3_000) }, offer_id: `big${i}` });
+      room.handle("a", { ...announce(A), numwant: 4, offers: [big(0), big(1), big(2), big(3)] });
+      room.handle("a", { ...announce(A), infoHash: binary(60), numwant: 1, offers: [big(4)] });
+      const kept = room.membershipsOf("a").flatMap((m) => (m[3] ? m[3].offers : []));
+      expect(kept.map((o) => o.offer_id)).toEqual(["big0", "big1"]);
+      expect(JSON.stringify(kept).length).toBeLessThanOrEqual(MAX_WAITING_BYTES);
+    });
+
+    it("survive a wake in the attachment, and a bad one is dropped", () => {
+      const protocol = webtorrentProtocol<string>();
+      protocol.handle("a", announce(A, 1));
+      const saved = protocol.parseState(structuredClone(protocol.stateAfter("a", announce(A, 1))));
+      const woken = webtorrentProtocol<string>();
+      woken.restore("a", saved ?? []);
+      const out = woken.handle("b", announce(B));
+      expect(out.filter((o) => o.to === "b").map((o) => o.event.type)).toEqual(["announced", "offer"]);
+      expect(woken.touched?.()).toEqual([{ connection: "a", state: [[HASH, A, false]] }]);
+      expect(protocol.parseState([[HASH, A, false, { until: 1, offers: [{ sdp: "no offer_id" }] }]])).toEqual([]);
+    });
+
+    it("are handed within the newcomer's receive budget, never closing it for what others left", () => {
+      const burst = 4_000;
+      const h = memoryFront<SwarmMemberships>((outlet) => new BroadcastService(outlet, webtorrentProtocol()), {
+        limits: { outboundBurstBytes: burst, outboundBytesPerSecond: 100 },
+      });
+      const frame = (peerId: string, offers: number) =>
+        JSON.stringify({
+          action: "announce",
+          info_hash: HASH,
+          peer_id: peerId,
+          numwant: offers,
+          offers: Array.from({ length: offers }, (_, i) => ({ offer_id: `o${i}`, offer: { sdp: "x".repeat(1_500) } })),
+        });
+      // Four peers, each leaving offers the ones before it could not all take: four wait in the end.
+      const peers = Array.from({ length: 4 }, (_, i) => h.connect(`p${i}`));
+      const waiting = () => peers.reduce((n, p) => n + (p.saved?.state?.[0]?.[3]?.offers.length ?? 0), 0);
+      for (const [i, p] of peers.entries()) {
+        h.front.message(p, frame(binary(200 + i), 4));
+        if (i === 0) expect(waiting()).toBe(4);
+      }
+      const before = waiting();
+      const victim = h.connect("victim");
+      h.front.message(victim, frame(binary(250), 0));
+      const handed = victim.sent.filter((m) => m.offer !== undefined);
+      // More wait than its budget takes: it receives what fits, and stays open, told of nothing.
+      expect(before).toBeGreaterThan(burst / 1_500);
+      expect(handed.length).toBeGreaterThan(0);
+      expect(handed.length).toBeLessThan(burst / 1_500);
+      expect(victim.closedWith).toBeUndefined();
+      expect(victim.sent.some((m) => m["failure reason"] !== undefined)).toBe(false);
+      // The peers whose offers were handed have their attachments rewritten without them.
+      expect(waiting()).toBeLessThanOrEqual(before - handed.length);
+    });
   });
 });

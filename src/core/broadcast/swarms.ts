@@ -3,6 +3,11 @@
  * by `info_hash`, peers by `peer_id`. An announce joins (or updates, or with `stopped` leaves) a swarm and hands each
  * of its `offers` to a different other peer of that swarm; an answer goes to the peer it names. A pure state machine
  * like topics.ts; ids are the clients' 20-character binary strings, kept exactly as they came.
+ *
+ * Beyond the original: offers that found no peer wait in the swarm (up to `OFFER_WAIT_MS`), and the next peer to
+ * join receives one from each peer that left some. The original drops them, and Trystero, whose peer with the lower
+ * id ignores offers while its own are out, then met a peer that came a few seconds after it only at its next
+ * announce: two minutes on.
  */
 import type { Outbound } from "../room/events.js";
 
@@ -16,9 +21,25 @@ export const MAX_ANNOUNCE_PEERS = 82;
  */
 export const ANNOUNCE_INTERVAL_SECONDS = 120;
 
+/**
+ * How long an offer that found no peer waits in its swarm for one (ms): bittorrent-tracker's client gives up on an
+ * offer after 50 s, Trystero after 120 s; an answer to an offer given up on is ignored by its client.
+ */
+export const OFFER_WAIT_MS = 50_000;
+/** The most offers of one announce that wait (Trystero keeps three out). */
+export const MAX_WAITING_OFFERS = 4;
+/** UTF-8 bytes of waiting offers one connection may leave, over all its swarms: they are kept in its attachment. */
+export const MAX_WAITING_BYTES = 8_192;
+
 export interface Offer {
   offer: unknown;
   offer_id: string;
+}
+
+/** Offers of a peer's last announce that found no peer, and until when they wait. */
+export interface WaitingOffers {
+  until: number;
+  offers: Offer[];
 }
 
 export type SwarmCommand =
@@ -56,21 +77,32 @@ export function swarmFailure(code: SwarmErrorCode, message: string, infoHash?: s
   return infoHash === undefined ? { type: "failure", code, message } : { type: "failure", code, message, infoHash };
 }
 
-type SwarmOutbound<C> = Omit<Outbound<C>, "event"> & { event: SwarmEvent };
+/** `passed`: another peer's offer handed to the sender (its receive budget may refuse it; see broadcast-service.ts). */
+type SwarmOutbound<C> = Omit<Outbound<C>, "event"> & { event: SwarmEvent; passed?: true };
 
 interface Member<C> {
   connection: C;
   complete: boolean;
+  waiting?: WaitingOffers & { bytes: number };
 }
 
-/** What a connection keeps: for each swarm it is in, its peer id there and whether it seeds. */
-export type SwarmMemberships = Array<[infoHash: string, peerId: string, complete: boolean]>;
+/** What a connection keeps: for each swarm it is in, its peer id there, whether it seeds, and its waiting offers. */
+export type SwarmMemberships = Array<
+  [infoHash: string, peerId: string, complete: boolean] | [string, string, boolean, WaitingOffers]
+>;
+
+const utf8 = new TextEncoder();
 
 export class SwarmRoom<C> {
   readonly #swarms = new Map<string, Map<string, Member<C>>>();
   readonly #joined = new Map<C, Map<string, string>>();
+  /** Connections other than the sender whose kept state the last command changed (their waiting offers). */
+  #touched = new Set<C>();
 
-  constructor(private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get swarmCount(): number {
     return this.#swarms.size;
@@ -83,8 +115,22 @@ export class SwarmRoom<C> {
   membershipsOf(connection: C): SwarmMemberships {
     const out: SwarmMemberships = [];
     for (const [infoHash, peerId] of this.#joined.get(connection) ?? []) {
-      out.push([infoHash, peerId, this.#swarms.get(infoHash)?.get(peerId)?.complete ?? false]);
+      const member = this.#swarms.get(infoHash)?.get(peerId);
+      const complete = member?.complete ?? false;
+      const waiting = member?.waiting;
+      out.push(
+        waiting
+          ? [infoHash, peerId, complete, { until: waiting.until, offers: waiting.offers }]
+          : [infoHash, peerId, complete],
+      );
     }
+    return out;
+  }
+
+  /** The connections, other than the sender, whose memberships the last command changed; the set is emptied. */
+  touched(): C[] {
+    const out = [...this.#touched];
+    this.#touched.clear();
     return out;
   }
 
@@ -112,8 +158,12 @@ export class SwarmRoom<C> {
   }
 
   restore(connection: C, memberships: SwarmMemberships): void {
-    for (const [infoHash, peerId, complete] of memberships.slice(0, MAX_SWARMS_PER_CONNECTION)) {
+    for (const [infoHash, peerId, complete, waiting] of memberships.slice(0, MAX_SWARMS_PER_CONNECTION)) {
       this.#join(connection, infoHash, peerId, complete);
+      const member = this.#swarms.get(infoHash)?.get(peerId);
+      if (waiting && member?.connection === connection && waiting.until > this.now()) {
+        this.#wait(connection, member, waiting.offers, waiting.until);
+      }
     }
   }
 
@@ -141,6 +191,7 @@ export class SwarmRoom<C> {
       const text = `a connection may be in ${MAX_SWARMS_PER_CONNECTION} swarms at once`;
       return [{ to: connection, event: swarmFailure("too_many_swarms", text, infoHash) }];
     }
+    const joining = held?.get(infoHash) !== peerId;
     this.#join(connection, infoHash, peerId, command.left === 0);
     const out: SwarmOutbound<C>[] = [
       { to: connection, event: { type: "announced", infoHash, ...this.#counts(infoHash) } },
@@ -152,6 +203,51 @@ export class SwarmRoom<C> {
       const event: SwarmEvent = { type: "offer", infoHash, peerId, offer: offer.offer, offerId: offer.offer_id };
       out.push({ to: other.connection, event });
     });
+    const self = this.#swarms.get(infoHash)?.get(peerId) as Member<C>;
+    const unsent = command.offers.slice(others.length, Math.min(wanted, others.length + MAX_WAITING_OFFERS));
+    this.#wait(connection, self, unsent, this.now() + OFFER_WAIT_MS);
+    if (joining) out.push(...this.#waitingFor(connection, infoHash, peerId));
+    return out;
+  }
+
+  /** Keeps `offers` waiting for `member`, as many as its connection's bytes allow; none clears what waited. */
+  #wait(connection: C, member: Member<C>, offers: Offer[], until: number): void {
+    member.waiting = undefined;
+    if (offers.length === 0) return;
+    let room = MAX_WAITING_BYTES;
+    for (const [infoHash, peerId] of this.#joined.get(connection) ?? []) {
+      room -= this.#swarms.get(infoHash)?.get(peerId)?.waiting?.bytes ?? 0;
+    }
+    const kept: Offer[] = [];
+    let bytes = 0;
+    for (const offer of offers) {
+      const size = utf8.encode(JSON.stringify(offer)).length;
+      if (bytes + size > room) break;
+      kept.push(offer);
+      bytes += size;
+    }
+    if (kept.length > 0) member.waiting = { until, offers: kept, bytes };
+  }
+
+  /** One waiting offer from each other member that has one, for a peer that has just joined the swarm. */
+  #waitingFor(connection: C, infoHash: string, self: string): SwarmOutbound<C>[] {
+    const out: SwarmOutbound<C>[] = [];
+    const now = this.now();
+    for (const [peerId, member] of this.#swarms.get(infoHash) ?? []) {
+      const waiting = member.waiting;
+      if (peerId === self || waiting === undefined || out.length >= MAX_ANNOUNCE_PEERS) continue;
+      const offer = waiting.until > now ? waiting.offers.shift() : undefined;
+      if (offer !== undefined) {
+        out.push({
+          to: connection,
+          event: { type: "offer", infoHash, peerId, offer: offer.offer, offerId: offer.offer_id },
+          passed: true,
+        });
+        waiting.bytes -= utf8.encode(JSON.stringify(offer)).length;
+      }
+      if (offer === undefined || waiting.offers.length === 0) member.waiting = undefined;
+      if (member.connection !== connection) this.#touched.add(member.connection);
+    }
     return out;
   }
 

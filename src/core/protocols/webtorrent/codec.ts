@@ -123,13 +123,19 @@ export function webtorrentProtocol<C>(): BroadcastProtocol<C, SwarmCommand, Swar
     handle: (connection, command) => room.handle(connection, command),
     leave: (connection) => room.leave(connection),
     stateAfter: (connection, command) => (command.type === "announce" ? room.membershipsOf(connection) : undefined),
+    touched: () => room.touched().map((connection) => ({ connection, state: room.membershipsOf(connection) })),
     restore: (connection, memberships) => room.restore(connection, memberships),
     joins: (command) => command.type === "announce",
     charge: (command, receivers) => (command.type === "announce" ? Math.floor(receivers / FANOUT_PER_TOKEN) : 0),
     parseState: (value) =>
       Array.isArray(value)
         ? (value.filter(
-            (m) => Array.isArray(m) && isBinaryId(m[0]) && isBinaryId(m[1]) && typeof m[2] === "boolean",
+            (m) =>
+              Array.isArray(m) &&
+              isBinaryId(m[0]) &&
+              isBinaryId(m[1]) &&
+              typeof m[2] === "boolean" &&
+              (m[3] === undefined || isWaiting(m[3])),
           ) as SwarmMemberships)
         : undefined,
     stats: () => ({ swarms: room.swarmCount, peers: room.peerCount }),
@@ -142,6 +148,12 @@ function isBinaryId(value: unknown): value is string {
 
 function isOfferId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 && value.length <= MAX_OFFER_ID_LENGTH;
+}
+
+function isWaiting(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const { until, offers } = value as Record<string, unknown>;
+  return typeof until === "number" && Array.isArray(offers) && offers.every(isOffer);
 }
 
 function isOffer(value: unknown): value is Offer {
