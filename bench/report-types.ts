@@ -3,6 +3,7 @@
 import type { AcceptPathResult } from "./accept-path.js";
 import type { CostSummary } from "./cost-model.js";
 import type { HotPathResult } from "./hot-path.js";
+import type { PairedJoinsResult } from "./paired-joins.js";
 import type { S5Result } from "./scenario-calls.js";
 import type { S1Result, S2Result, S3Result, S4Result } from "./scenarios.js";
 
@@ -32,6 +33,8 @@ export type BenchReport = {
   hotPath: HotPathResult[];
   /** The connection path in process (open, register, close), where a run measured it. */
   acceptPath?: AcceptPathResult[];
+  /** S1's CPU per connection against the control's, both servers up and the joins alternating, where measured. */
+  joinPairs?: PairedJoinsResult;
   results: ServerResult[];
   cost: CostSummary | undefined;
 };

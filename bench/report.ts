@@ -1,5 +1,6 @@
 /** Renders a benchmark report: the terminal table, the results part of docs/benchmarks.md, and the SVG chart. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { PairedJoinsResult } from "./paired-joins.js";
 import type { BenchReport, ServerResult } from "./report-types.js";
 import { type Spread, spread, withinNoise } from "./stats.js";
 
@@ -177,6 +178,11 @@ function notes(report: BenchReport): string[] {
       `Each figure is the median of ${rounds} rounds, the servers taking turns round by round, with [min–max] over the rounds; each ratio is taken round by round and is marked (noise) when its rounds disagree on whether it is a win or a loss.`,
     );
   }
+  if (report.joinPairs) {
+    lines.push(
+      "S1's server CPU per connection compares fresh servers run one after the other; for this project against the control, quote the paired connection setup figure above, both servers up at once.",
+    );
+  }
   for (const r of report.results) {
     for (const error of new Set((r.rounds ?? [r]).map((round) => round.error).filter(Boolean))) {
       lines.push(`! ${r.label}: ${error}`);
@@ -206,7 +212,19 @@ function hotPathLines(report: BenchReport): string[] {
           ),
         ]
       : []),
+    ...(report.joinPairs ? [joinPairsLine(report.joinPairs)] : []),
   ];
+}
+
+/** The paired connection figure: what S1's CPU per connection against the control is quoted from. */
+function joinPairsLine(pairs: PairedJoinsResult): string {
+  const [ours, theirs] = [0, 1].map((i) => spread(pairs.msPerJoin.map((ms) => ms[i])));
+  const ms = (s: Spread | undefined) => `${s ? s.median.toFixed(3) : "-"} ms`;
+  return [
+    `Connection setup paired (both servers up, joins alternating; ${pairs.runs} runs of ${pairs.joins.toLocaleString("en-US")} joins):`,
+    `CPU per connection ${pairs.servers[0]} ${ms(ours)} vs ${pairs.servers[1]} ${ms(theirs)},`,
+    `${formatRatio(spread(pairs.ratios))} control`,
+  ].join(" ");
 }
 
 function costLines(cost: NonNullable<BenchReport["cost"]>): string[] {
