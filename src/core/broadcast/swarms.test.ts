@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryFront } from "../../../test/helpers/memory-host.js";
-import { DEFAULT_LIMITS } from "../config/limits.js";
+import { DEFAULT_LIMITS, PLATFORM_MAX_ATTACHMENT_BYTES } from "../config/limits.js";
 import { decodeWebtorrent, encodeWebtorrent, webtorrentProtocol } from "../protocols/webtorrent/codec.js";
 import { BroadcastService } from "./broadcast-service.js";
 import {
@@ -186,6 +186,20 @@ describe("SwarmRoom", () => {
       const kept = room.membershipsOf("a").flatMap((m) => (m[3] ? m[3].offers : []));
       expect(kept.map((o) => o.offer_id)).toEqual(["big0", "big1"]);
       expect(JSON.stringify(kept).length).toBeLessThanOrEqual(MAX_WAITING_BYTES);
+    });
+
+    it("fit, with a connection's every swarm, in an attachment", () => {
+      const h = memoryFront<SwarmMemberships>((outlet) => new BroadcastService(outlet, webtorrentProtocol()));
+      const a = h.connect("a");
+      const offers = Array.from({ length: 4 }, (_, i) => ({ offer_id: `o${i}`, offer: { sdp: "é".repeat(700) } }));
+      for (let i = 0; i < MAX_SWARMS_PER_CONNECTION; i++) {
+        const frame = { action: "announce", info_hash: binary(300 + i), peer_id: A, numwant: 4, offers };
+        h.front.message(a, JSON.stringify(frame));
+      }
+      expect(a.saved?.state).toHaveLength(MAX_SWARMS_PER_CONNECTION);
+      expect(a.saved?.state?.some((m) => m[3] !== undefined)).toBe(true);
+      // JSON with every control character of the binary ids escaped: more than the runtime's serialization takes.
+      expect(new TextEncoder().encode(JSON.stringify(a.saved)).length).toBeLessThan(PLATFORM_MAX_ATTACHMENT_BYTES);
     });
 
     it("survive a wake in the attachment, and a bad one is dropped", () => {
