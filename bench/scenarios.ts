@@ -118,6 +118,8 @@ export interface S4Step {
   delivered: number;
   errors: number;
   generatorCpu: number;
+  /** The server's CPU over the step and its drain. */
+  serverCpuSeconds?: number;
 }
 
 export interface S4Result {
@@ -134,11 +136,11 @@ export interface S4Result {
  * stays within 5 ms (a server short of its rate by even 2% queues enough in a step to pass that) and p99 within
  * 100 ms. A pause of the shared machine lifts p99 for a step but not the median; it no longer fails a server there.
  */
-const sustains = (step: S4Step) =>
+export const sustains = (step: S4Step) =>
   step.errors === 0 && step.delivered === step.sent && step.latency.p50 <= 5 && step.latency.p99 <= 100;
 
 /** One open-loop step: every tick sends what the schedule owes, whatever the server's pace; then it drains. */
-async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: number): Promise<S4Step> {
+async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: number, pid: number): Promise<S4Step> {
   const latencies: number[] = [];
   let [sent, delivered, errors] = [0, 0, 0];
   for (const peer of peers) {
@@ -155,6 +157,7 @@ async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: n
     return from.fastRelay(to.id, 250) ?? ((seq: number, at: number) => from.relay(to.id, payload(250, seq, at)));
   });
   const cpuStart = process.cpuUsage();
+  const serverCpuStart = treeCpuSeconds(pid);
   const started = now();
   while (now() - started < stepMs) {
     const owed = Math.floor(((now() - started) / 1000) * rate) - sent;
@@ -169,6 +172,7 @@ async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: n
   while (delivered + errors < sent && now() < drainUntil) await sleep(10);
   for (const peer of peers) peer.onRelayTime = undefined;
   const cpuUsed = process.cpuUsage(cpuStart);
+  const serverCpuSeconds = round(treeCpuSeconds(pid) - serverCpuStart, 4);
   return {
     targetRate: rate,
     achievedRate: round(delivered / elapsed, 0),
@@ -177,6 +181,7 @@ async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: n
     delivered,
     errors,
     generatorCpu: round((cpuUsed.user + cpuUsed.system) / 1e6 / elapsed, 2),
+    serverCpuSeconds,
   };
 }
 
@@ -184,7 +189,7 @@ export async function s4Throughput(target: Target, rates: number[], stepMs: numb
   const pairs = 20;
   const { peers } = await openPeers(target, "s4", ids("s4", pairs * 2), 40);
   // A fresh server's first busy second (JIT, the room's first relays) is not one of the steps.
-  await s4Step(peers, pairs, Math.min(rates[0] ?? 2_000, 2_000), stepMs);
+  await s4Step(peers, pairs, Math.min(rates[0] ?? 2_000, 2_000), stepMs, target.pid);
   const cpu = treeCpuSeconds(target.pid);
   const steps: S4Step[] = [];
   let maxSustainedRate = 0;
@@ -193,8 +198,8 @@ export async function s4Throughput(target: Target, rates: number[], stepMs: numb
   for (const rate of rates) {
     // One pause on a shared machine can spoil a step's p99: a step that fails gets one more try, and the ramp goes
     // on past one failed rate (the highest rate sustained counts), ending at the second failure in a row.
-    let step = await s4Step(peers, pairs, rate, stepMs);
-    if (!sustains(step)) step = await s4Step(peers, pairs, rate, stepMs);
+    let step = await s4Step(peers, pairs, rate, stepMs, target.pid);
+    if (!sustains(step)) step = await s4Step(peers, pairs, rate, stepMs, target.pid);
     steps.push(step);
     if (!sustains(step)) {
       if (++failedInARow >= 2) break;
@@ -213,8 +218,8 @@ export async function s4Throughput(target: Target, rates: number[], stepMs: numb
   for (let i = 0; i < 2 && !generatorBound && failedAt !== undefined && maxSustainedRate > 0; i++) {
     const mid = Math.round(Math.sqrt(maxSustainedRate * failedAt) / 50) * 50;
     if (mid <= maxSustainedRate || mid >= failedAt) break;
-    let step = await s4Step(peers, pairs, mid, stepMs);
-    if (!sustains(step)) step = await s4Step(peers, pairs, mid, stepMs);
+    let step = await s4Step(peers, pairs, mid, stepMs, target.pid);
+    if (!sustains(step)) step = await s4Step(peers, pairs, mid, stepMs, target.pid);
     steps.push(step);
     if (sustains(step)) maxSustainedRate = mid;
     else failedAt = mid;
