@@ -21,7 +21,7 @@ import { renderMarkdown, renderSvg, renderTable } from "./report.js";
 import type { BenchReport, ServerResult } from "./report-types.js";
 import { s5CallSetups } from "./scenario-calls.js";
 import type { Target } from "./scenario-kit.js";
-import { type S3Result, s1ConnectRegister, s2IdleMemory, s3PingPong, s4Throughput } from "./scenarios.js";
+import { type S3Result, s1ConnectRegister, s2IdleMemory, s3PingPong, s4Paired, s4Throughput } from "./scenarios.js";
 import { SERVERS, type ServerSpec } from "./servers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -112,18 +112,52 @@ async function withServer<T>(
   vars: Record<string, string>,
   body: (target: Target) => Promise<T>,
 ): Promise<T> {
-  const server = await spec.start(port++, vars, SERVER_CPU);
+  return withServers(
+    [spec],
+    () => vars,
+    ([target]) => body(target as Target),
+  );
+}
+
+/** Fresh servers of `specs`, all up at once; stopped when `body` is done. */
+async function withServers<T>(
+  specs: ServerSpec[],
+  varsOf: (spec: ServerSpec) => Record<string, string>,
+  body: (targets: Target[]) => Promise<T>,
+): Promise<T> {
+  const servers = await Promise.all(specs.map((spec) => spec.start(port++, varsOf(spec), SERVER_CPU)));
   try {
-    const target: Target = {
-      protocol: spec.protocol,
-      pid: server.pid,
-      roomUrl: (name) =>
-        spec.protocol === "seed" ? `${server.url.replace(/\/rooms\/bench$/, "")}/rooms/${name}` : server.url,
-    };
-    return await body(target);
+    const targets = specs.map((spec, i): Target => {
+      const server = servers[i] as (typeof servers)[number];
+      return {
+        protocol: spec.protocol,
+        pid: server.pid,
+        roomUrl: (name) =>
+          spec.protocol === "seed" ? `${server.url.replace(/\/rooms\/bench$/, "")}/rooms/${name}` : server.url,
+      };
+    });
+    return await body(targets);
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((server) => server.stop()));
   }
+}
+
+/**
+ * The servers whose S4 runs side by side when both are in a run (s4Paired: both up, their steps taking turns):
+ * this project and the control, whose ratio is the one quoted. Both have the same limits (raised alike).
+ */
+const S4_PAIR = ["workerd", "control-do"];
+
+/** A round's servers, one by one, except S4's pair, which runs as one. */
+function unitsOf(scenario: Scenario, order: ServerSpec[]): ServerSpec[][] {
+  const pair = order.filter((spec) => S4_PAIR.includes(spec.id));
+  if (scenario !== "S4" || pair.length !== 2) return order.map((spec) => [spec]);
+  const units: ServerSpec[][] = [];
+  for (const spec of order) {
+    if (!S4_PAIR.includes(spec.id)) units.push([spec]);
+    else if (spec === pair[0]) units.push(pair);
+  }
+  return units;
 }
 
 const SCENARIOS = ["S1", "S2", "S3", "S4", "S5"] as const;
@@ -168,6 +202,17 @@ async function runScenario(spec: ServerSpec, scenario: Scenario, into: ServerRes
   }
 }
 
+/** S4 for the pair, side by side on fresh servers, with the same raised limits. */
+async function runPairedS4(pair: ServerSpec[], into: ServerResult[]): Promise<void> {
+  const varsOf = (spec: ServerSpec) => (spec.hasLimits ? RAISED_LIMITS : {});
+  const results = await withServers(pair, varsOf, (targets) =>
+    s4Paired(targets as [Target, Target], PLAN.s4, PLAN.s4StepMs),
+  );
+  results.forEach((result, i) => {
+    (into[i] as ServerResult).s4 = result;
+  });
+}
+
 function progress(text: string): void {
   process.stderr.write(`  ${text}\n`);
 }
@@ -187,22 +232,25 @@ async function benchServers(specs: ServerSpec[]): Promise<ServerResult[]> {
   for (const scenario of SCENARIOS.filter(wants)) {
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? specs : [...specs].reverse();
-      for (const spec of order) {
-        const own = rounds.get(spec.id) as ServerResult[];
-        const result = own[round] as ServerResult;
+      for (const unit of unitsOf(scenario, order)) {
+        const results = unit.map((spec) => (rounds.get(spec.id) as ServerResult[])[round] as ServerResult);
         const [cpu, started] = [selfCpuSeconds(), performance.now()];
         try {
-          await runScenario(spec, scenario, result);
+          if (unit.length === 1) await runScenario(unit[0] as ServerSpec, scenario, results[0] as ServerResult);
+          else await runPairedS4(unit, results);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          result.error = [result.error, `${scenario}: ${message}`].filter(Boolean).join("; ");
-          progress(`${spec.id}: ${scenario} failed: ${message}`);
+          for (const result of results)
+            result.error = [result.error, `${scenario}: ${message}`].filter(Boolean).join("; ");
+          progress(`${unit.map((spec) => spec.id).join(" and ")}: ${scenario} failed: ${message}`);
         }
-        const used = generator.get(spec.id) as { cpuSeconds: number; seconds: number };
-        used.cpuSeconds += selfCpuSeconds() - cpu;
-        used.seconds += (performance.now() - started) / 1000;
+        for (const spec of unit) {
+          const used = generator.get(spec.id) as { cpuSeconds: number; seconds: number };
+          used.cpuSeconds += selfCpuSeconds() - cpu;
+          used.seconds += (performance.now() - started) / 1000;
+        }
         progress(
-          `${scenario} round ${round + 1}/${ROUNDS} ${spec.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          `${scenario} round ${round + 1}/${ROUNDS} ${unit.map((spec) => spec.id).join(" and ")}: ${((performance.now() - started) / 1000).toFixed(1)} s`,
         );
       }
     }

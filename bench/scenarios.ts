@@ -186,6 +186,33 @@ async function s4Step(peers: BenchPeer[], pairs: number, rate: number, stepMs: n
 }
 
 export async function s4Throughput(target: Target, rates: number[], stepMs: number): Promise<S4Result> {
+  const ramp = s4Ramp(target, rates, stepMs);
+  for (;;) {
+    const next = await ramp.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * S4 against two servers up at once, their steps taking turns (A's step at a rate, then B's, the order swapped at
+ * each rate): a slow second of the shared machine falls on both ramps at the same rate, where S4 run one server
+ * after the other put it on one ramp only (one run's rounds of the same pair ranged 0.48-1.00x).
+ */
+export async function s4Paired(targets: [Target, Target], rates: number[], stepMs: number): Promise<S4Result[]> {
+  const ramps = targets.map((target) => s4Ramp(target, rates, stepMs));
+  const results: Array<S4Result | undefined> = [undefined, undefined];
+  for (let turn = 0; results.includes(undefined); turn++) {
+    for (const i of turn % 2 === 0 ? [0, 1] : [1, 0]) {
+      if (results[i] !== undefined) continue;
+      const next = await (ramps[i] as AsyncGenerator<void, S4Result>).next();
+      if (next.done) results[i] = next.value;
+    }
+  }
+  return results as S4Result[];
+}
+
+/** S4 against one server, one step (with its retry) per `next()`; the result is the generator's return value. */
+async function* s4Ramp(target: Target, rates: number[], stepMs: number): AsyncGenerator<void, S4Result> {
   const pairs = 20;
   const { peers } = await openPeers(target, "s4", ids("s4", pairs * 2), 40);
   // A fresh server's first busy second (JIT, the room's first relays) is not one of the steps.
@@ -201,6 +228,7 @@ export async function s4Throughput(target: Target, rates: number[], stepMs: numb
     let step = await s4Step(peers, pairs, rate, stepMs, target.pid);
     if (!sustains(step)) step = await s4Step(peers, pairs, rate, stepMs, target.pid);
     steps.push(step);
+    yield;
     if (!sustains(step)) {
       if (++failedInARow >= 2) break;
       continue;
@@ -221,6 +249,7 @@ export async function s4Throughput(target: Target, rates: number[], stepMs: numb
     let step = await s4Step(peers, pairs, mid, stepMs, target.pid);
     if (!sustains(step)) step = await s4Step(peers, pairs, mid, stepMs, target.pid);
     steps.push(step);
+    yield;
     if (sustains(step)) maxSustainedRate = mid;
     else failedAt = mid;
   }
