@@ -83,7 +83,8 @@ type SwarmOutbound<C> = Omit<Outbound<C>, "event"> & { event: SwarmEvent; passed
 interface Member<C> {
   connection: C;
   complete: boolean;
-  waiting?: WaitingOffers & { bytes: number };
+  /** `sizes`: each waiting offer's UTF-8 bytes, counted once when it began to wait; `bytes` their sum. */
+  waiting?: WaitingOffers & { sizes: number[]; bytes: number };
 }
 
 /** What a connection keeps: for each swarm it is in, its peer id there, whether it seeds, and its waiting offers. */
@@ -199,9 +200,7 @@ export class SwarmRoom<C> {
     const wanted = Math.min(command.numwant, command.offers.length, MAX_ANNOUNCE_PEERS);
     const others = this.#pick(infoHash, peerId, wanted);
     others.forEach((other, i) => {
-      const offer = command.offers[i] as Offer;
-      const event: SwarmEvent = { type: "offer", infoHash, peerId, offer: offer.offer, offerId: offer.offer_id };
-      out.push({ to: other.connection, event });
+      out.push({ to: other.connection, event: offerEvent(infoHash, peerId, command.offers[i] as Offer) });
     });
     const self = this.#swarms.get(infoHash)?.get(peerId) as Member<C>;
     const unsent = command.offers.slice(others.length, Math.min(wanted, others.length + MAX_WAITING_OFFERS));
@@ -219,14 +218,16 @@ export class SwarmRoom<C> {
       room -= this.#swarms.get(infoHash)?.get(peerId)?.waiting?.bytes ?? 0;
     }
     const kept: Offer[] = [];
+    const sizes: number[] = [];
     let bytes = 0;
     for (const offer of offers) {
       const size = utf8.encode(JSON.stringify(offer)).length;
       if (bytes + size > room) break;
       kept.push(offer);
+      sizes.push(size);
       bytes += size;
     }
-    if (kept.length > 0) member.waiting = { until, offers: kept, bytes };
+    if (kept.length > 0) member.waiting = { until, offers: kept, sizes, bytes };
   }
 
   /** One waiting offer from each other member that has one, for a peer that has just joined the swarm. */
@@ -238,15 +239,12 @@ export class SwarmRoom<C> {
       if (peerId === self || waiting === undefined || out.length >= MAX_ANNOUNCE_PEERS) continue;
       const offer = waiting.until > now ? waiting.offers.shift() : undefined;
       if (offer !== undefined) {
-        out.push({
-          to: connection,
-          event: { type: "offer", infoHash, peerId, offer: offer.offer, offerId: offer.offer_id },
-          passed: true,
-        });
-        waiting.bytes -= utf8.encode(JSON.stringify(offer)).length;
+        out.push({ to: connection, event: offerEvent(infoHash, peerId, offer), passed: true });
+        waiting.bytes -= waiting.sizes.shift() ?? 0;
       }
       if (offer === undefined || waiting.offers.length === 0) member.waiting = undefined;
-      if (member.connection !== connection) this.#touched.add(member.connection);
+      // Another member is another connection: a connection holds one peer id in a swarm.
+      this.#touched.add(member.connection);
     }
     return out;
   }
@@ -298,4 +296,8 @@ export class SwarmRoom<C> {
     }
     return { complete, incomplete };
   }
+}
+
+function offerEvent(infoHash: string, peerId: string, offer: Offer): SwarmEvent {
+  return { type: "offer", infoHash, peerId, offer: offer.offer, offerId: offer.offer_id };
 }
