@@ -6,7 +6,12 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+/**
+ * A server that cannot be reached is tried again within 5 s, however long it has been away (socket.io's and
+ * Phoenix's cap too). With a 30 s cap, a first connection made while a self-hosted server restarted could wait
+ * half a minute after the server was back. Refusals that say to wait longer (429) wait as they are told.
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 5_000 };
 
 /**
  * The delay before retry number `attempt` (0 for the first): uniform in [0, min(maxMs, baseMs * 2^attempt)).

@@ -49,6 +49,12 @@ const RESTART_WINDOW_MS = 60_000;
  * 1012) is back in seconds, and the backoff would keep a crowd away for many more. A few tries, then the backoff.
  */
 const DROP_WINDOW_MS = 5_000;
+/**
+ * Refused with 429 (too many new connections from this address in a minute), the client waits half a minute to a
+ * minute: the server counts refused attempts too, so retrying sooner would keep the address, and every other
+ * client behind it, refused.
+ */
+const TOO_MANY_RETRY_MS = 60_000;
 
 /**
  * One WebSocket to one room, registered under one peer id, that reconnects on its own and takes its id back with
@@ -359,7 +365,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.emit("error", error);
     const mendable =
       typeof this.#options.token === "function" && (error.code === "unauthorized" || error.code === "forbidden");
-    if (error.code === "too_many_connections" || (mendable && ++this.#tokenRefusals < TOKEN_REFUSALS_TRIED)) {
+    if (error.code === "too_many_connections") {
+      this.#reconnectIn(TOO_MANY_RETRY_MS * (0.5 + Math.random() / 2));
+      return;
+    }
+    if (mendable && ++this.#tokenRefusals < TOKEN_REFUSALS_TRIED) {
       this.#scheduleReconnect(this.#attempt++);
       return;
     }
@@ -370,14 +380,15 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   #scheduleReconnect(attempt: number, backoff = this.#options.backoff): void {
+    this.#reconnectIn(backoffDelay(attempt, backoff));
+  }
+
+  #reconnectIn(delayMs: number): void {
     this.#setState(this.#connecting ? "connecting" : "reconnecting");
     clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(
-      () => {
-        if (!this.#final) this.#open();
-      },
-      backoffDelay(attempt, backoff),
-    );
+    this.#reconnectTimer = setTimeout(() => {
+      if (!this.#final) this.#open();
+    }, delayMs);
   }
 
   /**
