@@ -23,7 +23,9 @@ export interface SignalingClientOptions {
   withMeta?: boolean;
   /**
    * A resume token from an earlier session of this peer id (say, kept in `sessionStorage` across a reload): the
-   * first registration takes the id back if the server still holds it. The client keeps the newest token itself.
+   * first registration takes the id back if the server still holds it. Without one the client draws its own (128
+   * random bits), which the server takes as the id's token: a first registration whose answer was lost in a drop
+   * or a server crash is then made again with it, never met as "taken". The client keeps the newest token itself.
    */
   resumeToken?: string;
   /**

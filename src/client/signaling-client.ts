@@ -5,6 +5,8 @@
  * client has registered again, and the server drops what it already has. Runs in browsers and in Node (inject
  * `WebSocket` from `ws`).
  */
+
+import { newResumeToken } from "../core/room/resume-token.js";
 import {
   type PeersMessage,
   parseServerMessage,
@@ -100,12 +102,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.room = options.room;
     this.url = roomUrl(options.url, options.room);
     this.#options = resolveOptions(options);
-    this.#resumeToken = options.resumeToken;
+    this.#resumeToken = options.resumeToken ?? newResumeToken();
     this.#pending = new PendingRequests(this.#options.requestTimeoutMs);
     this.#unacked = new UnackedRelays(this.#options.maxQueue);
   }
 
-  /** The newest resume token the server gave, to keep across a page reload (see `resumeToken`). */
+  /** The resume token in force (the client's own until a server answers), to keep across a page reload. */
   get resumeToken(): string | undefined {
     return this.#resumeToken;
   }
@@ -205,7 +207,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     });
   }
 
-  /** With the latest resume token, so that after a drop the id is taken back, never met as "taken". */
+  /**
+   * With the latest resume token, so that after a drop the id is taken back, never met as "taken": the first
+   * registration too, whose answer may be lost with its connection after the server took the id.
+   */
   #register(): void {
     this.#registerId = this.#nextId("register");
     const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };

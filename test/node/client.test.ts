@@ -41,6 +41,23 @@ class RecordingWebSocket extends WebSocket {
   }
 }
 
+/** The next socket made after `deafNext` is set hears nothing from the server: answers lost in flight. */
+class DeafWebSocket extends RecordingWebSocket {
+  static deafNext = false;
+  readonly #deaf: boolean;
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols);
+    this.#deaf = DeafWebSocket.deafNext;
+    DeafWebSocket.deafNext = false;
+  }
+  override set onmessage(listener: WebSocket["onmessage"]) {
+    super.onmessage = listener && ((event) => this.#deaf || listener.call(this, event));
+  }
+  override get onmessage(): WebSocket["onmessage"] {
+    return super.onmessage;
+  }
+}
+
 function client(peerId: string, room: string, options: Partial<SignalingClientOptions> = {}): SignalingClient {
   const c = new SignalingClient({
     url: worker.url,
@@ -198,6 +215,27 @@ describe("SignalingClient", () => {
     expect(again.resume_token).toBe(firstToken);
     expect((await relayed).data).toBe("sent while bob was away");
     expect(left).toEqual([]);
+  });
+
+  // Regression: the first register carried no token, so when its answer was lost (the connection cut, or the
+  // server killed, after the room took the id) the retry met peer_id_taken: the client's own id, held for the
+  // grace period for a token it never received, and connect() rejected.
+  it("makes a first registration whose answer was lost again, with the token it drew itself", async () => {
+    const room = freshRoom();
+    const watcher = client("watcher", room, { presence: true });
+    await watcher.connect();
+    const joined = once<{ peerId: string }>((l) => watcher.on("peer-joined", l));
+    DeafWebSocket.deafNext = true;
+    const alice = client("alice", room, { WebSocket: DeafWebSocket as unknown as SignalingClientOptions["WebSocket"] });
+    const drawn = alice.resumeToken;
+    expect(drawn).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const connected = alice.connect();
+    expect((await joined).peerId).toBe("alice");
+    // The room has taken the id; its answer never reaches the client, and the connection drops.
+    sockets.at(-1)?.terminate();
+    const registered = await connected;
+    expect(registered).toMatchObject({ resumed: true, resume_token: drawn });
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
   });
 
   it("says goodbye on close(): watchers see the peer leave at once, not after the grace period", async () => {

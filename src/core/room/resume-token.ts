@@ -41,3 +41,10 @@ export function tokensEqual(given: string, expected: string): boolean {
 }
 
 export const RESUME_TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 8) / 6);
+
+const TOKEN_SHAPE = new RegExp(`^[A-Za-z0-9_-]{${RESUME_TOKEN_LENGTH}}$`);
+
+/** Whether `token` has a resume token's shape (as many base64url characters as 128 bits take), whoever drew it. */
+export function isResumeTokenShaped(token: string): boolean {
+  return TOKEN_SHAPE.test(token);
+}

@@ -75,12 +75,33 @@ describe("resume", () => {
     expect(thief.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
   });
 
-  it("registers normally with a token for an id nobody holds", () => {
+  it("registers normally with a token for an id nobody holds, one not shaped as a token replaced", () => {
     const h = host();
     const alice = h.connect("alice");
     h.send(alice, { type: "register", peer_id: "alice", resume_token: "whatever" });
     expect(alice.last()).toMatchObject({ type: "registered", peer_id: "alice" });
     expect(alice.last().resumed).toBeUndefined();
+    expect(h.tokenOf(alice)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  // Regression: a first registration's token was always the server's, so when its answer was lost (a drop or a
+  // kill with it in flight) the client could not take its own id back: peer_id_taken for the grace period.
+  it("takes a client's own token for a new registration, so one whose answer was lost can be made again", () => {
+    const h = host();
+    const own = "Own-token_drawn-by-me0";
+    const first = h.connect("a1");
+    h.send(first, { type: "register", peer_id: "alice", resume_token: own });
+    expect(first.last()).toMatchObject({ type: "registered", resume_token: own });
+    expect(first.last().resumed).toBeUndefined();
+    h.front.closed(first, 1006);
+    const again = h.connect("a2");
+    h.send(again, { type: "register", peer_id: "alice", resume_token: own });
+    expect(again.last()).toMatchObject({ type: "registered", resumed: true, resume_token: own });
+    // Anyone else's token is still refused.
+    h.front.closed(again, 1006);
+    const thief = h.connect("thief");
+    h.send(thief, { type: "register", peer_id: "alice", resume_token: "Someone-elses-token-00" });
+    expect(thief.last()).toMatchObject({ type: "error", code: "peer_id_taken" });
   });
 });
 

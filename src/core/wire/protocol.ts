@@ -14,7 +14,10 @@ export interface RegisterMessage {
   peer_id: string;
   /** Subscribe this socket to `peer_joined` / `peer_left`. */
   presence?: boolean;
-  /** The token of an earlier registration of `peer_id`: takes the id over (after a drop, or from a stale socket). */
+  /**
+   * The token of an earlier registration of `peer_id`: takes the id over (after a drop, or from a stale socket).
+   * With an id nobody holds, one of a token's shape (22 base64url characters) becomes the id's token.
+   */
   resume_token?: string;
   /**
    * With `resume_token`: the `seq` of the last relay received on the previous connection (0 for none). Relays the

@@ -1,6 +1,7 @@
 /** The seed's JSON protocol (docs/protocol.md) <-> room commands and events. */
 import type { Codec, Decoded } from "../../room/codec.js";
 import { assertNever, type RoomCommand, type RoomEvent, roomError } from "../../room/events.js";
+import { isResumeTokenShaped } from "../../room/resume-token.js";
 import { peekRequestId, readCanonicalRelay } from "../../wire/parse-client.js";
 import { type ClientMessage, parseClientMessage, type ServerMessage } from "../../wire/protocol.js";
 
@@ -51,6 +52,9 @@ function toCommand(message: ClientMessage): RoomCommand {
         lastSeq,
         requestId,
       };
+      // A token the client drew itself becomes its token, if the id is free: so a first registration whose answer
+      // was lost (a drop or a kill with it in flight) can be made again with it, as a resume can.
+      if (resumeToken !== undefined && isResumeTokenShaped(resumeToken)) command.ownToken = resumeToken;
       if (message.meta !== undefined) command.meta = message.meta;
       if (message.with_meta) command.withMeta = true;
       return command;
