@@ -71,6 +71,9 @@ export interface ChaosReport {
   errors: Record<string, number>;
 }
 
+/** A call that took longer than this to set up has its trace printed, as a failed one does. */
+const SLOW_CALL_MS = 5_000;
+
 /** The page's script: the SDK, and one call between two of its clients. */
 const PAGE_SCRIPT = `
 import { PeerSession, SignalingClient, isSessionSignal } from "./src/client/index.ts";
@@ -79,6 +82,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An SDP in a few words: its media sections and ICE ufrag. */
 const brief = (sdp = "") =>
   sdp.split("\\r\\n").filter((l) => l.startsWith("m=") || l.startsWith("a=ice-ufrag:")).map((l) => l.split(" ")[0]).join(" ");
+
+/** A WebSocket that writes down each attempt, its opening and its close. */
+function tracedSocket(trace, name) {
+  return class extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      trace.push(name + " ws new");
+      this.addEventListener("open", () => trace.push(name + " ws open"));
+      this.addEventListener("close", (event) => trace.push(name + " ws close " + event.code));
+    }
+  };
+}
 
 /** An RTCPeerConnection that writes down each description set and each ICE restart, to show why a call failed. */
 function tracing(trace, name) {
@@ -108,16 +123,20 @@ function tracing(trace, name) {
 
 window.chaosCall = async ({ url, room, n, calleeDelayMs, deadlineMs, heal }) => {
   const result = { resent: 0, rejoins: 0, unrecovered: 0, errors: [], trace: [] };
+  // Each line of the trace says when, in ms from the call's start.
+  const t0 = performance.now();
+  const trace = { push: (line) => result.trace.push(Math.round(performance.now() - t0) + " " + line) };
   const clients = [];
   const sessions = [];
   const client = (peerId) => {
-    const c = new SignalingClient({ url, room, peerId });
+    const c = new SignalingClient({ url, room, peerId, WebSocket: tracedSocket(trace, peerId) });
     c.on("rejoined", ({ recovered, resent }) => {
       result.rejoins++;
       result.resent += resent;
       if (!recovered) result.unrecovered++;
     });
     c.on("error", (error) => result.errors.push(error.code));
+    c.on("state", (s) => trace.push(peerId + " signaling " + s));
     clients.push(c);
     return c;
   };
@@ -128,10 +147,11 @@ window.chaosCall = async ({ url, room, n, calleeDelayMs, deadlineMs, heal }) => 
       signaling,
       remotePeerId,
       iceServers: [],
-      RTCPeerConnection: tracing(result.trace, name),
+      RTCPeerConnection: tracing(trace, name),
       ...(heal ? {} : { healAfterMs: 0 }),
     });
-    signaling.on("rejoined", (r) => result.trace.push(name + " rejoined " + JSON.stringify(r)));
+    session.on("state", (s) => trace.push(name + " pc " + s));
+    signaling.on("rejoined", (r) => trace.push(name + " rejoined " + JSON.stringify(r)));
     session.on("error", (error) =>
       result.errors.push(typeof error.code === "string" ? error.code : error.name + ": " + error.message),
     );
@@ -252,12 +272,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         )) as ChaosCall;
         calls.push(call);
         const connected = calls.filter((c) => c.connected).length;
-        if (calls.length % 10 === 0 || !call.connected) {
+        // A failed call, or a slow one, shows what its two connections did (times in ms from its start).
+        const why = !call.connected
+          ? `call ${n} did not: ${call.errors.join(", ") || "no error"}`
+          : call.setupMs > SLOW_CALL_MS
+            ? `call ${n} took ${Math.round(call.setupMs)} ms`
+            : "";
+        if (calls.length % 10 === 0 || why) {
           options.progress?.(
             `${calls.length}/${options.calls} calls, ${connected} connected` +
-              (call.connected
-                ? ""
-                : ` (call ${n} did not: ${call.errors.join(", ") || "no error"})\n    ${call.trace.join("\n    ")}`),
+              (why ? ` (${why})\n    ${call.trace.join("\n    ")}` : ""),
           );
         }
       }
