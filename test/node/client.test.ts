@@ -50,11 +50,8 @@ class DeafWebSocket extends RecordingWebSocket {
     this.#deaf = DeafWebSocket.deafNext;
     DeafWebSocket.deafNext = false;
   }
-  override set onmessage(listener: WebSocket["onmessage"]) {
-    super.onmessage = listener && ((event) => this.#deaf || listener.call(this, event));
-  }
-  override get onmessage(): WebSocket["onmessage"] {
-    return super.onmessage;
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this.#deaf && event === "message" ? false : super.emit(event, ...args);
   }
 }
 
