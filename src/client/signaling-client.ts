@@ -5,7 +5,6 @@
  * client has registered again, and the server drops what it already has. Runs in browsers and in Node (inject
  * `WebSocket` from `ws`).
  */
-
 import { newResumeToken } from "../core/room/resume-token.js";
 import {
   type PeersMessage,
@@ -80,7 +79,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   #counter = 0;
   #registerId = "";
   /** The newest resume token the server gave; presented on every reconnect. */
-  #resumeToken: string | undefined;
+  #resumeToken: string;
   /** The `seq` of the last relay received on the current connection, reported on resume so none is lost. */
   #lastSeq = 0;
   #registered = false;
@@ -108,7 +107,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /** The resume token in force (the client's own until a server answers), to keep across a page reload. */
-  get resumeToken(): string | undefined {
+  get resumeToken(): string {
     return this.#resumeToken;
   }
 
@@ -213,7 +212,6 @@ export class SignalingClient extends Emitter<SignalingEvents> {
    */
   #register(): void {
     this.#registerId = this.#nextId("register");
-    const resume = this.#resumeToken === undefined ? {} : { resume_token: this.#resumeToken, last_seq: this.#lastSeq };
     const { meta } = this.#options;
     this.#sendNow({
       type: "register",
@@ -221,7 +219,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       presence: this.#options.presence,
       ...(meta === undefined ? {} : { meta }),
       ...(this.#options.withMeta ? { with_meta: true } : {}),
-      ...resume,
+      resume_token: this.#resumeToken,
+      last_seq: this.#lastSeq,
       request_id: this.#registerId,
     });
   }

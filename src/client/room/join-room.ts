@@ -208,7 +208,7 @@ export class MeshRoom<M = unknown> extends Emitter<RoomEvents<M>> {
   }
 
   /** The newest resume token: keep it (say, in `sessionStorage`) and pass it back to keep this id across a reload. */
-  get resumeToken(): string | undefined {
+  get resumeToken(): string {
     return this.#signaling.resumeToken;
   }
 
